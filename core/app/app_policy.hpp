@@ -1,0 +1,32 @@
+// The CallPolicy the executable runs with: identity, scope overrides, rate limits and audit
+// composed from one Config. Immutable after construction except for the state its parts keep
+// (buckets, audit chain), which they guard themselves. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/config.hpp"
+#include "protocol/call_policy.hpp"
+
+namespace toolgate {
+
+class AppPolicy : public CallPolicy {
+ public:
+  // Throws std::runtime_error with every configuration problem if the parts cannot be built.
+  AppPolicy(const Config& config, std::string credential);
+  ~AppPolicy() override;
+
+  AuthDecision authenticate() override;
+  std::string required_scope(const ToolManifest& tool) override;
+  RateDecision admit(const Principal& who, const ToolManifest& tool, std::unique_ptr<CallTicket>& ticket) override;
+  bool filter_tool_list() override;
+  bool audit_ready(std::string& why) override;
+  bool record(const CallRecord& record, std::string& why) override;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace toolgate

@@ -1,0 +1,52 @@
+#include "app/check.hpp"
+
+#include "app/app_policy.hpp"
+#include "registry/host_api.hpp"
+#include "registry/tool_registry.hpp"
+
+namespace toolgate {
+
+int run_check(const CliOptions& cli, std::ostream& out) {
+  int problems = 0;
+  JsonErrors errors;
+  auto config = effective_config(cli, errors);
+  out << "policy: " << (cli.config_file.empty() ? "(none, defaults)" : cli.config_file) << "\n";
+  if (!config) {
+    for (const auto& e : errors.items()) out << "  ERROR " << e << "\n";
+    out << "check failed: " << errors.items().size() << " problem(s)\n";
+    return 1;
+  }
+  out << "  ok (sha256 " << (config->digest.empty() ? "-" : config->digest.substr(0, 16)) << ")\n";
+
+  out << "identity, rate limits, audit:\n";
+  try {
+    AppPolicy policy(*config, "");
+    out << "  ok\n";
+  } catch (const std::exception& e) {
+    out << "  ERROR " << e.what() << "\n";
+    ++problems;
+  }
+
+  out << "plugins: " << config->server.plugin_dir << "\n";
+  ToolRegistry registry({config->server.plugin_dir, config->server.manifest_dir});
+  LoadReport report = registry.reload(host_api_table());
+  for (const auto& l : report.loaded) out << "  ok    " << l << "\n";
+  for (const auto& e : report.errors) out << "  ERROR " << e << "\n";
+  problems += static_cast<int>(report.errors.size());
+  if (report.loaded.empty() && report.errors.empty()) out << "  (no plugins found)\n";
+  auto table = registry.snapshot();
+  out << "tools: " << table->tools.size() << "\n";
+  for (const auto& t : table->tools) {
+    std::string scope = t->manifest->scope.empty() ? "(none: denied)" : t->manifest->scope;
+    out << "  " << t->manifest->name << "  scope " << scope << (t->manifest->read_only() ? "  read-only" : "")
+        << (t->manifest->destructive() ? "  destructive" : "") << "\n";
+  }
+  if (problems) {
+    out << "check failed: " << problems << " problem(s)\n";
+    return 1;
+  }
+  out << "check passed\n";
+  return 0;
+}
+
+}  // namespace toolgate

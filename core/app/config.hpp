@@ -1,0 +1,53 @@
+// toolgate's configuration: the one policy file (JSON) plus command-line overrides. Every field
+// has a safe default; unknown fields, wrong types and impossible values are errors naming their
+// JSONPath. Sections owned by other areas (identity, audit, rateLimits) are parsed by those
+// areas' own parsers from here. A Config is immutable once loaded; reload builds a new one.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "util/json_reader.hpp"
+
+namespace toolgate {
+
+struct ServerConfig {
+  std::string plugin_dir;
+  std::string manifest_dir;  // empty: plugin_dir
+  std::size_t max_message_bytes = 4 * 1024 * 1024;
+  std::size_t workers = 8;
+  std::int64_t default_timeout_ms = 60'000;
+  std::int64_t shutdown_grace_ms = 5'000;
+  std::int64_t client_request_timeout_ms = 60'000;
+  std::string log_level = "info";
+  std::size_t tools_page_size = 100;
+  std::string instructions;
+};
+
+struct ToolOverride {
+  std::optional<std::string> scope;
+};
+
+struct Config {
+  std::string file;      // absolute path, empty when running without a policy file
+  std::string base_dir;  // relative paths in the file resolve against this
+  std::string digest;    // sha256 of the file's bytes ("" without a file)
+  boost::json::object raw;  // the whole document, for the areas' own parsers
+  ServerConfig server;
+  std::map<std::string, ToolOverride> tools;
+  bool list_all_tools = false;  // toolList: "all" instead of "callable"
+};
+
+// Reads and validates the policy file. Errors go to `errors` with their paths.
+std::optional<Config> load_config(const std::string& file, JsonErrors& errors);
+// Parses an already-read document (used by load_config and by tests).
+std::optional<Config> parse_config(const std::string& text, const std::string& file, JsonErrors& errors);
+
+// Resolves a path from the policy file against its directory.
+std::string resolve_path(const std::string& base_dir, const std::string& path);
+
+}  // namespace toolgate

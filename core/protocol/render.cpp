@@ -1,0 +1,56 @@
+#include "protocol/render.hpp"
+
+#include "protocol/versions.hpp"
+
+namespace toolgate {
+
+namespace json = boost::json;
+
+json::object render_tool(const ToolManifest& t, const std::string& version) {
+  VersionFeatures f = features_of(version);
+  json::object o;
+  o["name"] = t.name;
+  if (f.title && !t.title.empty()) o["title"] = t.title;
+  o["description"] = t.description;
+  o["inputSchema"] = t.input_schema;
+  if (f.title && t.output_schema) o["outputSchema"] = *t.output_schema;
+  if (f.annotations && t.annotations) o["annotations"] = *t.annotations;
+  if (f.icons && t.icons) o["icons"] = *t.icons;
+  if (f.icons) o["execution"] = json::object{{"taskSupport", t.task_support}};
+  return o;
+}
+
+void adapt_result(json::object& result, const std::string& version) {
+  VersionFeatures f = features_of(version);
+  if (f.title) return;  // 2025-06-18 and later understand everything we produce
+  json::array* content = nullptr;
+  if (auto it = result.find("content"); it != result.end() && it->value().is_array()) content = &it->value().get_array();
+  bool has_text = false;
+  if (content) {
+    for (auto& item : *content) {
+      if (!item.is_object()) continue;
+      json::object& c = item.get_object();
+      const json::value* type = c.if_contains("type");
+      if (!type || !type->is_string()) continue;
+      if (*type == "text") has_text = true;
+      if (*type == "resource_link") {
+        // Older clients only know embedded resources; describe the link in words instead.
+        std::string text = "resource: ";
+        if (auto* u = c.if_contains("uri"); u && u->is_string()) text += u->get_string();
+        if (auto* n = c.if_contains("name"); n && n->is_string()) text += std::string(" (") + n->get_string().c_str() + ")";
+        item = json::object{{"type", "text"}, {"text", text}};
+        has_text = true;
+      } else if (*type == "audio" && !f.annotations) {
+        std::string mime = c.contains("mimeType") && c["mimeType"].is_string() ? std::string(c["mimeType"].get_string()) : "audio";
+        item = json::object{{"type", "text"}, {"text", "[" + mime + " audio omitted: this client's protocol version has no audio content]"}};
+        has_text = true;
+      }
+    }
+  }
+  if (auto it = result.find("structuredContent"); it != result.end()) {
+    if (!has_text && content) content->push_back(json::object{{"type", "text"}, {"text", json::serialize(it->value())}});
+    result.erase(it);
+  }
+}
+
+}  // namespace toolgate

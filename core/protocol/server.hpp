@@ -1,0 +1,131 @@
+// The MCP session engine for the initialize era: one instance per process (a stdio server serves
+// one client). The reader thread hands it every line; it answers lifecycle, ping, tools/list and
+// logging inline, and runs tools/call on the worker pool through ToolCall, so ping and
+// notifications/cancelled are served while calls run and responses may leave out of order.
+//
+// Threading: handle_line/handle_oversized are called from the single reader thread. Everything
+// else is thread-safe; ToolCall calls back into it from worker and deadline threads.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "jobs/deadline_watch.hpp"
+#include "jobs/worker_pool.hpp"
+#include "protocol/call_policy.hpp"
+#include "protocol/client_requests.hpp"
+#include "protocol/jsonrpc.hpp"
+#include "registry/tool_registry.hpp"
+#include "transport/line_writer.hpp"
+
+namespace toolgate {
+
+class ToolCall;
+
+struct ServerOptions {
+  std::string server_name = "toolgate";
+  std::string server_version = "0.0.0";
+  std::string instructions;
+  std::size_t page_size = 100;
+  std::int64_t default_timeout_ms = 60'000;
+  std::int64_t client_request_timeout_ms = 60'000;
+};
+
+// What a call needs to know about the session it belongs to; copied into each call so later
+// changes (a re-negotiation never happens, but log level does change) need no locking.
+struct SessionInfo {
+  std::string version;
+  boost::json::object client_capabilities;
+  std::string client_name;
+  std::string client_version;
+};
+
+// Collects the responses of one JSON-RPC batch and writes them as one array line.
+class BatchCollector {
+ public:
+  explicit BatchCollector(LineWriter& out) : out_(out) {}
+  void expect() { std::lock_guard<std::mutex> l(mu_); ++outstanding_; }
+  void add(std::string response);
+  void skip();
+  // Called once every member has been dispatched.
+  void sealed();
+
+ private:
+  void maybe_flush();  // with mu_ held
+  LineWriter& out_;
+  std::mutex mu_;
+  std::string joined_;
+  std::size_t outstanding_ = 0;
+  bool sealed_ = false;
+  bool flushed_ = false;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, LineWriter& out, ToolRegistry& registry, WorkerPool& pool, DeadlineWatch& watch,
+         CallPolicy& policy);
+  ~Server();
+
+  void handle_line(std::string_view line);
+  void handle_oversized(std::size_t limit);
+  // Waits until no call is in flight or `deadline` passes; then ends what remains as timeouts.
+  // Returns the number of calls that had to be ended.
+  std::size_t drain(std::chrono::steady_clock::time_point deadline);
+  // Tells an initialized client the tool list changed (after a reload).
+  void notify_tools_changed();
+
+  // Used by ToolCall.
+  void respond(const std::shared_ptr<BatchCollector>& batch, std::string line);
+  void skip_response(const std::shared_ptr<BatchCollector>& batch);
+  void notify(std::string line);
+  void call_finished(const std::string& id_key);
+  int log_level() const { return log_level_.load(); }
+  ClientRequests& client_requests() { return client_requests_; }
+  const ServerOptions& options() const { return options_; }
+  CallPolicy& policy() { return policy_; }
+  WorkerPool& pool() { return pool_; }
+  DeadlineWatch& watch() { return watch_; }
+
+ private:
+  void dispatch(const boost::json::value& msg, const std::shared_ptr<BatchCollector>& batch);
+  void handle_request(const Message& m, const std::shared_ptr<BatchCollector>& batch);
+  void handle_notification(const Message& m);
+  boost::json::value on_initialize(const Message& m, std::string& error, int& code);
+  boost::json::value on_tools_list(const Message& m, std::string& error, int& code);
+  boost::json::value on_set_level(const Message& m, std::string& error, int& code);
+  void on_tools_call(const Message& m, const std::shared_ptr<BatchCollector>& batch);
+  void reply_error(const std::shared_ptr<BatchCollector>& batch, const boost::json::value& id, int code,
+                   const std::string& message);
+
+  ServerOptions options_;
+  LineWriter& out_;
+  ToolRegistry& registry_;
+  WorkerPool& pool_;
+  DeadlineWatch& watch_;
+  CallPolicy& policy_;
+  ClientRequests client_requests_;
+
+  // Session state: written by the reader thread only, read by it and copied into calls.
+  std::atomic<bool> initialize_seen_{false};
+  SessionInfo session_;
+  std::atomic<int> log_level_;
+  std::atomic<bool> initialized_{false};
+
+  std::mutex inflight_mu_;
+  std::condition_variable inflight_empty_;
+  std::unordered_map<std::string, std::shared_ptr<ToolCall>> inflight_;
+};
+
+// Log levels in MCP order (syslog severities); index 0 is the most verbose.
+int log_level_index(std::string_view name);
+const char* log_level_name(int index);
+
+}  // namespace toolgate

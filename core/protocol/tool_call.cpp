@@ -1,0 +1,288 @@
+#include "protocol/tool_call.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "policy/error_result.hpp"
+#include "policy/scopes.hpp"
+#include "protocol/jsonrpc.hpp"
+#include "protocol/render.hpp"
+#include "protocol/versions.hpp"
+
+namespace toolgate {
+
+namespace json = boost::json;
+
+ToolCall::ToolCall(Server& server, json::value id, std::shared_ptr<const ToolEntry> tool, json::object args,
+                   json::value progress_token, std::string traceparent, SessionInfo session,
+                   std::shared_ptr<BatchCollector> batch)
+    : server_(server), id_(std::move(id)), key_(id_key(id_)), tool_(std::move(tool)), args_(std::move(args)),
+      progress_token_(std::move(progress_token)), traceparent_(std::move(traceparent)), session_(std::move(session)),
+      batch_(std::move(batch)), started_(std::chrono::steady_clock::now()) {}
+
+void ToolCall::run() {
+  if (cancelled_) {
+    finish(error_result("cancelled", "the call was cancelled before it started"), "cancelled", "cancelled", "");
+    return;
+  }
+  CallPolicy& policy = server_.policy();
+  const ToolManifest& m = *tool_->manifest;
+
+  AuthDecision auth = policy.authenticate();
+  if (!auth.ok) return deny("unauthenticated", auth.reason);
+  principal_ = std::move(auth.principal);
+
+  std::string scope = policy.required_scope(m);
+  if (scope.empty())
+    return deny("insufficient_scope", "tool " + m.name +
+                                          " declares no required scope and the policy names none, so nobody may call it",
+                json::object{{"requiredScope", nullptr}});
+  if (!scope_granted(principal_.scopes, scope))
+    return deny("insufficient_scope",
+                "calling " + m.name + " requires the scope '" + scope + "', which your credential does not grant",
+                json::object{{"requiredScope", scope}});
+
+  std::unique_ptr<CallTicket> ticket;
+  RateDecision rate = policy.admit(principal_, m, ticket);
+  if (!rate.allowed)
+    return deny("rate_limited", rate.message,
+                json::object{{"retryAfterSeconds", rate.retry_after_seconds}, {"limit", rate.limit}});
+
+  std::string invalid = tool_->input_validator->validate(args_);
+  if (!invalid.empty()) return deny("invalid_input", "invalid arguments for " + m.name + ": " + invalid);
+
+  std::string why;
+  if (!policy.audit_ready(why))
+    return deny("internal", "the call was refused because the audit trail cannot be written: " + why);
+
+  invoke();
+}
+
+void ToolCall::deny(const std::string& outcome, const std::string& message, const json::object& extra) {
+  finish(error_result(outcome, message, extra), outcome, outcome, message);
+}
+
+void ToolCall::invoke() {
+  const ToolManifest& m = *tool_->manifest;
+  std::string args_json = json::serialize(args_);
+  tg_call handle{this};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    plugin_running_ = true;
+  }
+  int rc = TG_ERR;
+  std::string thrown;
+  try {
+    rc = tool_->fn->invoke(tool_->plugin->state(), tool_->fn->tool_ctx, &handle, args_json.data(), args_json.size());
+  } catch (const std::exception& e) {
+    thrown = e.what();  // only a plugin that ignores the C ABI rules gets here
+  } catch (...) {
+    thrown = "unknown exception";
+  }
+  std::optional<json::object> result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    plugin_running_ = false;
+    if (stand_in_lent_) server_.pool().return_stand_in();
+    stand_in_lent_ = false;
+    result = std::move(result_);
+  }
+  if (finished_) return;  // timed out or cancelled meanwhile; that path already answered
+  if (client_cancelled_) {
+    finish(error_result("cancelled", "cancelled by the client"), "cancelled", "cancelled", "cancelled by the client");
+    return;
+  }
+  if (!thrown.empty() || !result) {
+    std::string why = !thrown.empty() ? "tool " + m.name + " threw across the plugin boundary: " + thrown
+                                      : "tool " + m.name + " returned without a result (code " + std::to_string(rc) + ")";
+    finish(error_result("internal", why), "internal", "internal", why);
+    return;
+  }
+  bool is_error = result->contains("isError") && (*result)["isError"] == true;
+  if (is_error) {
+    std::string text = "tool error";
+    if (auto* c = result->if_contains("content"); c && c->is_array() && !c->get_array().empty()) {
+      const json::value& first = c->get_array()[0];
+      if (first.is_object() && first.get_object().contains("text") && first.get_object().at("text").is_string())
+        text = std::string(first.get_object().at("text").get_string());
+    }
+    json::object& meta = (*result)["_meta"].is_object() ? (*result)["_meta"].get_object()
+                                                         : ((*result)["_meta"] = json::object()).get_object();
+    if (!meta.contains(kErrorMetaKey)) meta[kErrorMetaKey] = json::object{{"code", "tool_error"}, {"message", text}};
+    finish(std::move(*result), "tool_error", "tool_error", text);
+    return;
+  }
+  if (tool_->output_validator) {
+    auto* sc = result->if_contains("structuredContent");
+    std::string invalid = !sc ? "no structuredContent although the tool declares an outputSchema"
+                              : tool_->output_validator->validate(*sc);
+    if (!invalid.empty()) {
+      std::string why = "tool " + m.name + " returned output that does not match its outputSchema: " + invalid;
+      finish(error_result("internal", why), "internal", "invalid_output", why);
+      return;
+    }
+  }
+  finish(std::move(*result), "success", "", "");
+}
+
+void ToolCall::finish(json::object result, const std::string& outcome, const std::string& error_code,
+                      const std::string& error_message) {
+  bool expected = false;
+  if (!finished_.compare_exchange_strong(expected, true)) return;
+  server_.watch().cancel(deadline_id_);
+
+  CallRecord rec;
+  const ToolManifest& m = *tool_->manifest;
+  rec.tool = m.name;
+  rec.plugin = tool_->plugin->manifest().name;
+  rec.plugin_version = tool_->plugin->manifest().version;
+  rec.manifest_digest = tool_->plugin->manifest().digest;
+  rec.principal = principal_;
+  rec.input = args_;
+  rec.outcome = outcome;
+  rec.error_code = error_code;
+  rec.error_message = error_message;
+  rec.latency_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
+  rec.request_id = id_;
+  rec.traceparent = traceparent_;
+  rec.client_name = session_.client_name;
+  rec.client_version = session_.client_version;
+  std::string why;
+  if (!server_.policy().record(rec, why)) {
+    spdlog::error("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
+    result = error_result("internal", "the result is withheld because the audit trail could not be written: " + why);
+  }
+  if (client_cancelled_) {
+    server_.skip_response(batch_);
+  } else {
+    adapt_result(result, session_.version);
+    server_.respond(batch_, make_response(id_, std::move(result)));
+  }
+  server_.call_finished(key_);
+}
+
+void ToolCall::cancel_by_client() {
+  client_cancelled_ = true;
+  cancelled_ = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (waiting_on_) ClientRequests::abort(*waiting_on_);
+  // The response is suppressed; the audit entry is written when the plugin returns or, for a
+  // plugin that ignores cancellation, when the deadline passes.
+}
+
+void ToolCall::expire(const std::string& why) {
+  cancelled_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (waiting_on_) ClientRequests::abort(*waiting_on_);
+  }
+  if (finished_) return;
+  if (client_cancelled_) {
+    finish(error_result("cancelled", "cancelled by the client"), "cancelled", "cancelled", "cancelled by the client");
+  } else {
+    finish(error_result("timeout", why), "timeout", "timeout", why);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (plugin_running_ && !stand_in_lent_) stand_in_lent_ = server_.pool().lend_stand_in();
+}
+
+void ToolCall::log(int level, std::string_view msg) {
+  static const int to_mcp[] = {0, 1, 2, 3, 4};  // tg_log_level order matches MCP's first five
+  int mcp = to_mcp[level < 0 ? 0 : level > 4 ? 4 : level];
+  spdlog::debug("plugin {} / {}: {}", tool_->plugin->manifest().name, tool_->manifest->name, msg);
+  if (mcp < server_.log_level() || finished_) return;
+  json::object params{{"level", log_level_name(mcp)}, {"logger", tool_->manifest->name}, {"data", msg}};
+  server_.notify(make_notification("notifications/message", std::move(params)));
+}
+
+int ToolCall::report_progress(double progress, double total, std::string_view msg) {
+  if (progress_token_.is_null()) return TG_OK;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (progress <= last_progress_) return TG_ERR_INVALID;  // MCP requires progress to increase
+    last_progress_ = progress;
+  }
+  if (finished_) return TG_ERR_CANCELLED;
+  json::object params{{"progressToken", progress_token_}, {"progress", progress}};
+  if (total > 0) params["total"] = total;
+  if (!msg.empty() && features_of(session_.version).annotations) params["message"] = msg;
+  server_.notify(make_notification("notifications/progress", std::move(params)));
+  return TG_OK;
+}
+
+int ToolCall::emit_partial(std::string_view json_text) {
+  // Partial results matter for jobs (polled through the job tools); a plain call has no reader.
+  json::value v;
+  std::string err;
+  return parse_json_line(json_text, v, err) ? TG_OK : TG_ERR_INVALID;
+}
+
+int ToolCall::set_result(std::string_view json_text) {
+  json::value v;
+  std::string err;
+  if (!parse_json_line(json_text, v, err) || !v.is_object()) return TG_ERR_INVALID;
+  auto* content = v.get_object().if_contains("content");
+  if (!content || !content->is_array()) return TG_ERR_INVALID;
+  for (const auto& item : content->get_array())
+    if (!item.is_object() || !item.get_object().contains("type")) return TG_ERR_INVALID;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (result_) return TG_ERR_FINISHED;
+  result_ = std::move(v.get_object());
+  return finished_ ? TG_ERR_CANCELLED : TG_OK;
+}
+
+int ToolCall::set_error(std::string_view msg) {
+  std::string text = msg.empty() ? "the tool failed" : std::string(msg);
+  json::object r = error_result("tool_error", text);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (result_) return TG_ERR_FINISHED;
+  result_ = std::move(r);
+  return finished_ ? TG_ERR_CANCELLED : TG_OK;
+}
+
+bool ToolCall::client_declared(const std::string& method) const {
+  std::string cap = method.substr(0, method.find('/'));
+  return session_.client_capabilities.contains(cap);
+}
+
+int ToolCall::client_request(const std::string& method, std::string_view params_json, std::uint32_t timeout_ms,
+                             std::string& reply) {
+  if (method == "elicitation/create" || method == "sampling/createMessage" || method == "roots/list") {
+    if (!client_declared(method)) {
+      reply = json::serialize(json::object{{"code", rpc::kMethodNotFound},
+                                           {"message", "the client did not declare the capability " + method.substr(0, method.find('/'))}});
+      return TG_ERR_UNSUPPORTED;
+    }
+  } else {
+    reply = json::serialize(json::object{{"code", rpc::kInvalidRequest}, {"message", "toolgate does not relay " + method}});
+    return TG_ERR_UNSUPPORTED;
+  }
+  json::value params;
+  std::string err;
+  if (!parse_json_line(params_json, params, err) || !params.is_object()) return TG_ERR_INVALID;
+  if (cancelled_) return TG_ERR_CANCELLED;
+  auto [rid, pending] = server_.client_requests().open();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    waiting_on_ = pending;
+  }
+  server_.notify(make_request(rid, method, std::move(params)));
+  auto wait = std::chrono::milliseconds(timeout_ms ? timeout_ms : server_.options().client_request_timeout_ms);
+  int rc;
+  {
+    std::unique_lock<std::mutex> lock(pending->mu);
+    bool answered = pending->cv.wait_for(lock, wait, [&] { return pending->done || pending->aborted; });
+    if (pending->done) {
+      reply = pending->payload;
+      rc = pending->is_error ? TG_ERR : TG_OK;
+    } else {
+      rc = answered ? TG_ERR_CANCELLED : TG_ERR_TIMEOUT;
+    }
+  }
+  server_.client_requests().close(rid);
+  std::lock_guard<std::mutex> lock(mu_);
+  waiting_on_.reset();
+  return rc;
+}
+
+}  // namespace toolgate

@@ -1,0 +1,85 @@
+// One tools/call from arrival to its single response and single audit entry. It runs the policy
+// pipeline in the fixed order (principal -> scope -> rate limit -> input validation -> invoke ->
+// output validation), and it is the CallSink a plugin talks to through the host API.
+//
+// Exactly one of three parties finishes a call: the worker when the plugin returns, the deadline
+// watch when it overruns, or drain() at shutdown. finish() is guarded by an atomic flag, so the
+// audit entry and the response happen once whoever wins. A client-cancelled call is finished
+// without a response. Lifetime: shared by the server's in-flight table, the worker task and the
+// deadline callback; it dies when the last of them lets go.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "protocol/server.hpp"
+#include "registry/host_api.hpp"
+
+namespace toolgate {
+
+class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> {
+ public:
+  ToolCall(Server& server, boost::json::value id, std::shared_ptr<const ToolEntry> tool, boost::json::object args,
+           boost::json::value progress_token, std::string traceparent, SessionInfo session,
+           std::shared_ptr<BatchCollector> batch);
+
+  // Runs on a worker thread.
+  void run();
+  // The client sent notifications/cancelled for this call.
+  void cancel_by_client();
+  // The deadline passed (or the host is shutting down).
+  void expire(const std::string& why);
+  void set_deadline_id(std::uint64_t id) { deadline_id_ = id; }
+  const std::string& key() const { return key_; }
+
+  // CallSink
+  void log(int level, std::string_view msg) override;
+  int report_progress(double progress, double total, std::string_view msg) override;
+  bool is_cancelled() override { return cancelled_.load(); }
+  int emit_partial(std::string_view json) override;
+  int set_result(std::string_view json) override;
+  int set_error(std::string_view msg) override;
+  int client_request(const std::string& method, std::string_view params_json, std::uint32_t timeout_ms,
+                     std::string& reply) override;
+  const Principal& principal() override { return principal_; }
+
+ private:
+  void deny(const std::string& outcome, const std::string& message, const boost::json::object& extra = {});
+  void invoke();
+  // Builds the audit record, writes it, then the response. Only the first caller proceeds.
+  void finish(boost::json::object result, const std::string& outcome, const std::string& error_code,
+              const std::string& error_message);
+  bool client_declared(const std::string& method) const;
+
+  Server& server_;
+  boost::json::value id_;
+  std::string key_;
+  std::shared_ptr<const ToolEntry> tool_;
+  boost::json::object args_;
+  boost::json::value progress_token_;
+  std::string traceparent_;
+  SessionInfo session_;
+  std::shared_ptr<BatchCollector> batch_;
+  Principal principal_;
+  std::chrono::steady_clock::time_point started_;
+  std::uint64_t deadline_id_ = 0;
+
+  std::atomic<bool> cancelled_{false};
+  std::atomic<bool> client_cancelled_{false};
+  std::atomic<bool> finished_{false};
+
+  std::mutex mu_;  // guards the fields below
+  std::optional<boost::json::object> result_;
+  bool plugin_running_ = false;
+  bool stand_in_lent_ = false;
+  double last_progress_ = -1;
+  std::shared_ptr<ClientRequests::Pending> waiting_on_;
+};
+
+}  // namespace toolgate

@@ -1,0 +1,159 @@
+#include "registry/plugin_loader.hpp"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <vector>
+
+#include <openssl/evp.h>
+
+namespace toolgate {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string hash_fd(int fd) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::vector<unsigned char> buf(1 << 16);
+  off_t off = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd, buf.data(), buf.size(), off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(n));
+    off += n;
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(digits[md[i] >> 4]);
+    out.push_back(digits[md[i] & 15]);
+  }
+  return out;
+}
+
+std::string join(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "(none)" : out;
+}
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+LoadedPlugin::LoadedPlugin(PluginManifest manifest, std::string library_path, boost::dll::shared_library lib,
+                           const tg_plugin_info* info, void* state)
+    : manifest_(std::move(manifest)), library_path_(std::move(library_path)), lib_(std::move(lib)), info_(info),
+      state_(state) {
+  for (uint32_t i = 0; i < info_->tool_count; ++i) tools_[info_->tools[i]->name] = info_->tools[i];
+}
+
+LoadedPlugin::~LoadedPlugin() {
+  if (info_->shutdown) info_->shutdown(state_);
+}
+
+const tg_tool* LoadedPlugin::tool(const std::string& name) const {
+  auto it = tools_.find(name);
+  return it == tools_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::string& plugin_dir,
+                                          const tg_host_api* host) {
+  const std::string who = "plugin " + m.name + " (manifest " + m.file + ")";
+  const std::string path = fs::absolute(fs::path(plugin_dir) / m.library).lexically_normal().string();
+
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw LoadError(who + ": cannot open library " + path + ": " + std::strerror(errno));
+  FdCloser closer{fd};
+  std::string actual = hash_fd(fd);
+  if (actual != m.sha256)
+    throw LoadError(who + ": library " + path + " does not match the manifest: sha256 is " + actual +
+                    ", manifest says " + m.sha256);
+
+  // Load the bytes we just hashed, not whatever the path points to a moment later.
+  const std::string fd_path = "/proc/self/fd/" + std::to_string(fd);
+  boost::dll::shared_library lib;
+  boost::system::error_code ec;
+  lib.load(fd_path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+  if (ec) {
+    const char* why = ::dlerror();
+    throw LoadError(who + ": cannot load " + path + ": " + (why ? why : ec.message()));
+  }
+  if (!lib.has(TG_ENTRY_SYMBOL))
+    throw LoadError(who + ": " + path + " does not export the entry symbol " TG_ENTRY_SYMBOL
+                    " (build it with TOOLGATE_PLUGIN or export tg_plugin_entry)");
+  auto entry = lib.get<const tg_plugin_info*()>(TG_ENTRY_SYMBOL);
+  const tg_plugin_info* info = entry();
+  if (!info) throw LoadError(who + ": " + path + ": " TG_ENTRY_SYMBOL " returned no plugin info");
+  // Read only the leading fields until struct_size proves the rest exists.
+  if (info->struct_size < offsetof(tg_plugin_info, abi_minor) + sizeof(uint32_t))
+    throw LoadError(who + ": " + path + ": " TG_ENTRY_SYMBOL " returned a plugin info of " +
+                    std::to_string(info->struct_size) + " bytes, too small to carry an ABI version");
+  if (info->abi_major != TG_ABI_MAJOR)
+    throw LoadError(who + ": " + path + ": symbol " TG_ENTRY_SYMBOL " reports plugin ABI " +
+                    std::to_string(info->abi_major) + "." + std::to_string(info->abi_minor) +
+                    ", but this host speaks ABI " + std::to_string(TG_ABI_MAJOR) + "." + std::to_string(TG_ABI_MINOR) +
+                    " (major versions must match; rebuild the plugin against this SDK)");
+  if (info->struct_size < offsetof(tg_plugin_info, shutdown) + sizeof(info->shutdown))
+    throw LoadError(who + ": " + path + ": plugin info is " + std::to_string(info->struct_size) +
+                    " bytes, smaller than ABI 1.0 requires");
+  if (m.abi_major != info->abi_major)
+    throw LoadError(who + ": manifest declares ABI " + std::to_string(m.abi_major) + " but " + path + " reports " +
+                    std::to_string(info->abi_major));
+  if (!info->name || m.name != info->name)
+    throw LoadError(who + ": " + path + " calls itself '" + std::string(info->name ? info->name : "") +
+                    "', manifest says '" + m.name + "'");
+  if (!info->version || m.version != info->version)
+    throw LoadError(who + ": " + path + " reports version " + std::string(info->version ? info->version : "(none)") +
+                    ", manifest says " + m.version);
+
+  std::set<std::string> in_lib, in_manifest;
+  for (uint32_t i = 0; i < info->tool_count; ++i) {
+    const tg_tool* t = info->tools ? info->tools[i] : nullptr;
+    if (!t || t->struct_size < sizeof(tg_tool) || !t->name || !t->invoke)
+      throw LoadError(who + ": " + path + ": tool #" + std::to_string(i) + " is incomplete (needs name and invoke)");
+    if (!in_lib.insert(t->name).second)
+      throw LoadError(who + ": " + path + " registers tool '" + std::string(t->name) + "' twice");
+  }
+  for (const auto& t : m.tools) in_manifest.insert(t.name);
+  if (in_lib != in_manifest) {
+    std::set<std::string> missing, extra;
+    std::set_difference(in_manifest.begin(), in_manifest.end(), in_lib.begin(), in_lib.end(),
+                        std::inserter(missing, missing.end()));
+    std::set_difference(in_lib.begin(), in_lib.end(), in_manifest.begin(), in_manifest.end(),
+                        std::inserter(extra, extra.end()));
+    throw LoadError(who + ": the tools in " + path + " differ from the manifest: in manifest but not library: " +
+                    join(missing) + "; in library but not manifest: " + join(extra));
+  }
+
+  void* state = nullptr;
+  if (info->init) {
+    char error[512] = {0};
+    std::string config = boost::json::serialize(m.config);
+    if (info->init(host, config.data(), config.size(), &state, error, sizeof error) != 0) {
+      error[sizeof error - 1] = 0;
+      throw LoadError(who + ": init failed: " + (error[0] ? error : "no reason given"));
+    }
+  }
+  return std::make_shared<LoadedPlugin>(m, path, std::move(lib), info, state);
+}
+
+}  // namespace toolgate

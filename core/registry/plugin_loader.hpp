@@ -1,0 +1,57 @@
+// Turns one verified manifest into a loaded plugin: resolve the library inside the plugin
+// directory, check its sha256 against the manifest on the very bytes that get mapped (the file
+// is opened once and loaded through /proc/self/fd, so it cannot be swapped between check and
+// load), load it with Boost.DLL (RTLD_NOW | RTLD_LOCAL), import only the C entry symbol, check
+// the ABI major exactly, compare the library's tools with the manifest's, and run init().
+// Every failure is a LoadError whose text names the plugin, the file and the reason.
+//
+// A LoadedPlugin is shared (shared_ptr) by every tool entry and every call in flight; the
+// library is shut down and unloaded only when the last holder lets go.
+#pragma once
+
+#include <toolgate/plugin.h>
+
+#include <boost/dll/shared_library.hpp>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+#include "registry/manifest.hpp"
+
+namespace toolgate {
+
+class LoadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class LoadedPlugin {
+ public:
+  LoadedPlugin(PluginManifest manifest, std::string library_path, boost::dll::shared_library lib,
+               const tg_plugin_info* info, void* state);
+  ~LoadedPlugin();
+  LoadedPlugin(const LoadedPlugin&) = delete;
+  LoadedPlugin& operator=(const LoadedPlugin&) = delete;
+
+  const PluginManifest& manifest() const { return manifest_; }
+  const std::string& library_path() const { return library_path_; }
+  void* state() const { return state_; }
+  // The library's tool for a manifest tool name (never null for names in the manifest).
+  const tg_tool* tool(const std::string& name) const;
+
+ private:
+  PluginManifest manifest_;
+  std::string library_path_;
+  boost::dll::shared_library lib_;
+  const tg_plugin_info* info_;
+  void* state_;
+  std::unordered_map<std::string, const tg_tool*> tools_;
+};
+
+// Loads the plugin a manifest describes from plugin_dir. Throws LoadError.
+std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& manifest, const std::string& plugin_dir,
+                                          const tg_host_api* host);
+
+}  // namespace toolgate

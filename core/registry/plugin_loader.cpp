@@ -59,15 +59,17 @@ struct FdCloser {
 
 }  // namespace
 
-LoadedPlugin::LoadedPlugin(PluginManifest manifest, std::string library_path, boost::dll::shared_library lib,
+LoadedPlugin::LoadedPlugin(PluginManifest manifest, std::string library_path, int fd, boost::dll::shared_library lib,
                            const tg_plugin_info* info, void* state)
-    : manifest_(std::move(manifest)), library_path_(std::move(library_path)), lib_(std::move(lib)), info_(info),
+    : manifest_(std::move(manifest)), library_path_(std::move(library_path)), fd_(fd), lib_(std::move(lib)), info_(info),
       state_(state) {
   for (uint32_t i = 0; i < info_->tool_count; ++i) tools_[info_->tools[i]->name] = info_->tools[i];
 }
 
 LoadedPlugin::~LoadedPlugin() {
   if (info_->shutdown) info_->shutdown(state_);
+  lib_.unload();
+  ::close(fd_);
 }
 
 const tg_tool* LoadedPlugin::tool(const std::string& name) const {
@@ -153,7 +155,8 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
       throw LoadError(who + ": init failed: " + (error[0] ? error : "no reason given"));
     }
   }
-  return std::make_shared<LoadedPlugin>(m, path, std::move(lib), info, state);
+  closer.fd = -1;  // owned by the LoadedPlugin from here on
+  return std::make_shared<LoadedPlugin>(m, path, fd, std::move(lib), info, state);
 }
 
 }  // namespace toolgate

@@ -29,7 +29,7 @@ class LoadError : public std::runtime_error {
 
 class LoadedPlugin {
  public:
-  LoadedPlugin(PluginManifest manifest, std::string library_path, boost::dll::shared_library lib,
+  LoadedPlugin(PluginManifest manifest, std::string library_path, int fd, boost::dll::shared_library lib,
                const tg_plugin_info* info, void* state);
   ~LoadedPlugin();
   LoadedPlugin(const LoadedPlugin&) = delete;
@@ -44,6 +44,10 @@ class LoadedPlugin {
  private:
   PluginManifest manifest_;
   std::string library_path_;
+  // The descriptor the library was hashed and loaded through. It stays open while the library is
+  // loaded: the dynamic loader recognises loaded objects by path, and a reused descriptor number
+  // would otherwise make /proc/self/fd/N name a different, already-loaded plugin.
+  int fd_;
   boost::dll::shared_library lib_;
   const tg_plugin_info* info_;
   void* state_;

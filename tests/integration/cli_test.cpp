@@ -1,0 +1,77 @@
+// The command line: --help reads well, --version, usage errors, and `toolgate check` reports.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fixture.hpp"
+
+namespace json = boost::json;
+using namespace toolgate::testing;
+
+namespace {
+
+struct CliRun {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+CliRun run(const std::vector<std::string>& args) {
+  TempDir t;
+  std::string cmd = toolgate_binary();
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " >" + t.file("out") + " 2>" + t.file("err") + " </dev/null";
+  int rc = std::system(cmd.c_str());
+  return {WEXITSTATUS(rc), read_text(t.file("out")), read_text(t.file("err"))};
+}
+
+}  // namespace
+
+TEST(Cli, HelpAndVersion) {
+  CliRun h = run({"--help"});
+  EXPECT_EQ(h.status, 0);
+  EXPECT_NE(h.out.find("toolgate check --config FILE"), std::string::npos);
+  EXPECT_NE(h.out.find("claude mcp add"), std::string::npos);
+  CliRun sh = run({"serve", "--help"});
+  EXPECT_NE(sh.out.find("--max-message-bytes"), std::string::npos);
+  EXPECT_NE(sh.out.find("--plugin-dir"), std::string::npos);
+  CliRun v = run({"--version"});
+  EXPECT_EQ(v.status, 0);
+  EXPECT_NE(v.out.find("toolgate 0."), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsAreClear) {
+  CliRun r = run({"serve", "--no-such-flag"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unrecognised option '--no-such-flag'"), std::string::npos) << r.err;
+  CliRun u = run({"frobnicate"});
+  EXPECT_EQ(u.status, 2);
+  EXPECT_NE(u.err.find("unknown command 'frobnicate'"), std::string::npos);
+}
+
+TEST(Cli, ServeRefusesAnInvalidPolicyNamingThePath) {
+  TempDir t;
+  write_text(t.file("policy.json"), R"({"plugins":{"directory":"x"},"server":{"workers":0,"bogus":true}})");
+  CliRun r = run({"serve", "--config", t.file("policy.json")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("$.server.workers: expected an integer from 1 to 256, got 0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("$.server.bogus: unknown field"), std::string::npos) << r.err;
+}
+
+TEST(Cli, CheckPassesOnAHealthySetupAndFailsOnABrokenOne) {
+  TempDir t;
+  std::string plugins = t.file("plugins");
+  std::filesystem::create_directory(plugins);
+  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  write_text(t.file("policy.json"), anonymous_policy(plugins));
+  CliRun ok = run({"check", "--config", t.file("policy.json")});
+  EXPECT_EQ(ok.status, 0) << ok.out;
+  EXPECT_NE(ok.out.find("ok    echo 1.0.0 (1 tools)"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("check passed"), std::string::npos);
+
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_abi_mismatch");
+  CliRun bad = run({"check", "--config", t.file("policy.json")});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("ERROR plugin fx_abi_mismatch"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("check failed: 1 problem(s)"), std::string::npos);
+}

@@ -1,0 +1,157 @@
+// Every way a plugin can be broken: it is skipped with one clear stderr line naming the plugin,
+// the file and the reason, the healthy plugins still load, and the server starts.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fixture.hpp"
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using namespace toolgate::testing;
+
+namespace {
+
+struct Loaded {
+  std::set<std::string> tools;
+  std::string stderr_text;
+};
+
+// Starts toolgate on `dir`, lists tools, stops it.
+Loaded start_on(const std::string& dir) {
+  TempDir cfg;
+  write_text(cfg.file("policy.json"), anonymous_policy(dir));
+  McpProcess p({{"serve", "--config", cfg.file("policy.json")}});
+  p.initialize();
+  Loaded out;
+  json::value r = p.request("tools/list");
+  for (const auto& t : r.as_object().at("result").as_object().at("tools").as_array())
+    out.tools.insert(std::string(t.as_object().at("name").as_string()));
+  p.close_stdin();
+  p.wait_exit(std::chrono::seconds(5));
+  out.stderr_text = p.stderr_text();
+  return out;
+}
+
+json::object manifest_of(const std::string& path) { return json::parse(read_text(path)).as_object(); }
+void save(const std::string& path, const json::object& m) { write_text(path, json::serialize(m)); }
+
+class Loader : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    plugins = dir.file("plugins");
+    fs::create_directory(plugins);
+    copy_plugin(staged_plugin_dir(), plugins, "echo");
+  }
+  void expect_skipped(const std::string& needle) {
+    Loaded l = start_on(plugins);
+    EXPECT_EQ(l.tools, std::set<std::string>{"echo"}) << l.stderr_text;
+    EXPECT_NE(l.stderr_text.find(needle), std::string::npos) << "stderr was:\n" << l.stderr_text;
+    EXPECT_NE(l.stderr_text.find("(plugin skipped)"), std::string::npos);
+  }
+  TempDir dir;
+  std::string plugins;
+};
+
+}  // namespace
+
+TEST_F(Loader, HealthyDirectoryLoads) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_behaviours");
+  Loaded l = start_on(plugins);
+  EXPECT_TRUE(l.tools.count("echo"));
+  EXPECT_TRUE(l.tools.count("whoami"));
+  EXPECT_NE(l.stderr_text.find("serving 2 plugin(s)"), std::string::npos) << l.stderr_text;
+}
+
+TEST_F(Loader, MalformedManifest) {
+  write_text(plugins + "/broken.json", "{\"name\": \"broken\", ");
+  expect_skipped("broken.json: $: invalid JSON at line 1");
+}
+
+TEST_F(Loader, ManifestMissingFieldsNamesThePaths) {
+  write_text(plugins + "/partial.json", R"({"manifestVersion":1,"name":"partial","tools":[{"name":"x"}],"extra":1})");
+  Loaded l = start_on(plugins);
+  for (const char* needle : {"$.version: is required", "$.library: is required", "$.tools[0].inputSchema: is required",
+                             "$.extra: unknown field"})
+    EXPECT_NE(l.stderr_text.find(needle), std::string::npos) << needle << "\n" << l.stderr_text;
+}
+
+TEST_F(Loader, MissingLibrary) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_behaviours");
+  fs::remove(plugins + "/libfx_behaviours.so");
+  expect_skipped("cannot open library " + plugins + "/libfx_behaviours.so: No such file or directory");
+}
+
+TEST_F(Loader, HashMismatch) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_behaviours");
+  json::object m = manifest_of(plugins + "/fx_behaviours.json");
+  m["sha256"] = std::string(64, 'a');
+  save(plugins + "/fx_behaviours.json", m);
+  expect_skipped("does not match the manifest: sha256 is ");
+}
+
+TEST_F(Loader, CorruptLibraryWithMatchingHash) {
+  write_text(plugins + "/libgarbage.so", "this is not an ELF file at all");
+  // Compute the digest with the same tool an operator would use.
+  std::string cmd = "sha256sum " + plugins + "/libgarbage.so | cut -d' ' -f1 > " + plugins + "/.digest";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::string sha = read_text(plugins + "/.digest").substr(0, 64);
+  json::object m = manifest_of(fixture_plugin_dir() + "/fx_raw.json");
+  m["library"] = "libgarbage.so";
+  m["sha256"] = sha;
+  save(plugins + "/garbage.json", m);
+  expect_skipped("cannot load " + plugins + "/libgarbage.so");
+}
+
+TEST_F(Loader, AbiMismatchNamesFileSymbolAndBothVersions) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_abi_mismatch");
+  expect_skipped(plugins + "/libfx_abi_mismatch.so: symbol tg_plugin_entry reports plugin ABI 2.0, but this host speaks ABI 1.0");
+}
+
+TEST_F(Loader, MissingEntrySymbol) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_no_entry");
+  expect_skipped(plugins + "/libfx_no_entry.so does not export the entry symbol tg_plugin_entry");
+}
+
+TEST_F(Loader, InitFailure) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_init_fails");
+  expect_skipped("plugin fx_init_fails (manifest " + plugins + "/fx_init_fails.json): init failed: database fx.db is unreachable");
+}
+
+TEST_F(Loader, LibraryToolsDifferFromManifest) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_raw");
+  json::object m = manifest_of(plugins + "/fx_raw.json");
+  json::object extra = m["tools"].as_array()[0].as_object();
+  extra["name"] = "phantom";
+  m["tools"].as_array().push_back(extra);
+  save(plugins + "/fx_raw.json", m);
+  expect_skipped("differ from the manifest: in manifest but not library: phantom; in library but not manifest: (none)");
+}
+
+TEST_F(Loader, DuplicateToolNameIsRefusedNotShadowed) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_dup_echo");
+  expect_skipped("plugin fx_dup_echo (manifest " + plugins + "/fx_dup_echo.json): tool 'echo' is already provided by plugin echo");
+  // And echo is still the real one.
+  TempDir cfg;
+  write_text(cfg.file("policy.json"), anonymous_policy(plugins));
+  McpProcess p({{"serve", "--config", cfg.file("policy.json")}});
+  p.initialize();
+  json::object r = p.call_tool("echo", {{"text", "genuine"}});
+  EXPECT_EQ(r.at("content").as_array()[0].as_object().at("text"), "genuine");
+}
+
+TEST_F(Loader, DishonestAnnotationsAreRefused) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_raw");
+  json::object m = manifest_of(plugins + "/fx_raw.json");
+  m["tools"].as_array()[0].as_object()["annotations"] = json::object{{"readOnlyHint", true}, {"destructiveHint", true}};
+  save(plugins + "/fx_raw.json", m);
+  expect_skipped("$.tools[0].annotations: a readOnlyHint tool cannot also be destructiveHint");
+}
+
+TEST_F(Loader, ManifestNamingAPathOutsideTheDirectoryIsRefused) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_raw");
+  json::object m = manifest_of(plugins + "/fx_raw.json");
+  m["library"] = "../../etc/passwd";
+  save(plugins + "/fx_raw.json", m);
+  expect_skipped("$.library: expected a plain file name inside the plugin directory");
+}

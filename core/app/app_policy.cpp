@@ -1,6 +1,9 @@
 #include "app/app_policy.hpp"
 
+#include <chrono>
 #include <stdexcept>
+
+#include "identity/authenticator.hpp"
 
 namespace toolgate {
 
@@ -8,39 +11,25 @@ namespace json = boost::json;
 
 struct AppPolicy::Parts {
   Config config;
-  std::string credential;
-  bool anonymous = false;
-  Principal anon;
+  std::unique_ptr<Authenticator> authenticator;
 };
 
 AppPolicy::AppPolicy(const Config& config, std::string credential) : parts_(std::make_unique<Parts>()) {
   parts_->config = config;
-  parts_->credential = std::move(credential);
   JsonErrors errors;
   JsonObjectReader root(&parts_->config.raw, "$", errors);
-  JsonObjectReader identity = root.object("identity");
-  JsonObjectReader anon = identity.object("anonymous");
-  if (anon.present()) {
-    parts_->anon.tenant = anon.string_or("tenant", "anonymous");
-    parts_->anon.subject = "anonymous";
-    parts_->anon.scopes = anon.string_array("scopes").value_or(std::vector<std::string>{});
-    parts_->anon.credential_kind = "anonymous";
-    parts_->anonymous = !parts_->anon.scopes.empty();
-  }
-  if (!errors.empty()) throw std::runtime_error(errors.joined());
+  JsonObjectReader identity_reader = root.object("identity");
+  IdentityConfig identity = parse_identity_config(identity_reader, config.base_dir);
+  if (errors.empty()) Authenticator::validate(identity, errors);
+  if (!errors.empty()) throw std::runtime_error(errors.joined("\n  "));
+  parts_->authenticator = std::make_unique<Authenticator>(identity, std::move(credential));
 }
 
 AppPolicy::~AppPolicy() = default;
 
 AuthDecision AppPolicy::authenticate() {
-  AuthDecision d;
-  if (parts_->anonymous) {
-    d.ok = true;
-    d.principal = parts_->anon;
-    return d;
-  }
-  d.reason = "no credential: set TOOLGATE_TOKEN in the environment the client launches toolgate with";
-  return d;
+  AuthResult r = parts_->authenticator->authenticate(std::chrono::system_clock::now());
+  return AuthDecision{r.ok, std::move(r.principal), std::move(r.reason)};
 }
 
 std::string AppPolicy::required_scope(const ToolManifest& tool) {

@@ -6,7 +6,9 @@
 
 #include "app/check.hpp"
 #include "app/cli.hpp"
+#include "app/config.hpp"
 #include "app/serve.hpp"
+#include "identity/keys_command.hpp"
 #include "version.hpp"
 
 namespace {
@@ -17,11 +19,32 @@ const char* kUsage =
     "Usage:\n"
     "  toolgate [serve] --config FILE      serve MCP over stdio (what clients launch)\n"
     "  toolgate check --config FILE        validate policy, keys, manifests and plugins\n"
+    "  toolgate keys create|list|revoke    manage API keys (keys --help for details)\n"
     "  toolgate --version                  print the version\n"
     "  toolgate COMMAND --help             options of one command\n"
     "\n"
     "Connect a client, for example Claude Code:\n"
     "  claude mcp add toolgate --env TOOLGATE_TOKEN=<key> -- toolgate --config /etc/toolgate/policy.json\n";
+
+// `toolgate keys ... [--config FILE]`: the keys file defaults to the policy's identity.keysFile.
+int run_keys(std::vector<std::string> args) {
+  std::optional<std::string> keys_file;
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] != "--config") continue;
+    toolgate::JsonErrors errors;
+    auto config = toolgate::load_config(args[i + 1], errors);
+    if (!config) {
+      std::cerr << "toolgate keys: " << errors.joined("\n  ") << "\n";
+      return 2;
+    }
+    if (auto* id = config->raw.if_contains("identity"); id && id->is_object())
+      if (auto* f = id->get_object().if_contains("keysFile"); f && f->is_string())
+        keys_file = toolgate::resolve_path(config->base_dir, std::string(f->get_string()));
+    args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+    break;
+  }
+  return toolgate::run_keys_command(args, std::cout, std::cerr, keys_file);
+}
 
 }  // namespace
 
@@ -41,6 +64,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
   }
   try {
+    if (command == "keys") return run_keys(args);
     if (command == "serve" || command == "check") {
       toolgate::CliOptions cli = toolgate::parse_cli(command, args);
       if (cli.help) {

@@ -117,7 +117,7 @@ TEST(Protocol, ToolsListPaginatesWithOpaqueCursor) {
     cursor = r.contains("nextCursor") ? r.at("nextCursor") : json::value();
     ++pages;
   } while (!cursor.is_null() && pages < 20);
-  EXPECT_EQ(names.size(), 15u);  // echo + 13 behaviours + no_result
+  EXPECT_EQ(names.size(), 16u);  // echo + 14 behaviours + no_result
   EXPECT_EQ(pages, 4);
 }
 

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -112,4 +113,8 @@ TOOLGATE_PLUGIN("fx_behaviours", "1.0.0") {
   plugin.tool("elicit", elicit);
   plugin.tool("rich_content", rich_content);
   plugin.tool("whoami", whoami);
+  plugin.tool("read_env", [](Call&, std::string_view) {
+    const char* v = std::getenv("TOOLGATE_TOKEN");
+    return Result::text(v ? v : "(unset)");
+  });
 }

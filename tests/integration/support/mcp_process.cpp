@@ -56,6 +56,8 @@ void copy_plugin(const std::string& from, const std::string& to, const std::stri
 }
 
 McpProcess::McpProcess(const Options& options) {
+  // A server that died must fail the test with a message, not kill the test binary.
+  ::signal(SIGPIPE, SIG_IGN);
   int in_pipe[2], out_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   char tmpl[] = "/tmp/toolgate-stderr-XXXXXX";

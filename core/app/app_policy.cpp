@@ -42,6 +42,16 @@ RateDecision AppPolicy::admit(const Principal&, const ToolManifest&, std::unique
 
 bool AppPolicy::filter_tool_list() { return !parts_->config.list_all_tools; }
 
+bool AppPolicy::consent_needed(const Principal& who, const ToolManifest& tool) {
+  const ConsentConfig& c = parts_->config.consent;
+  auto it = c.tools.find(tool.name);
+  bool needed = it != c.tools.end() ? it->second : tool.destructive();
+  if (!needed) return false;
+  for (const auto& x : c.exempt)
+    if (x.tenant == who.tenant && (x.subject.empty() || x.subject == who.subject)) return false;
+  return true;
+}
+
 bool AppPolicy::audit_ready(std::string&) { return true; }
 
 bool AppPolicy::record(const CallRecord&, std::string&) { return true; }

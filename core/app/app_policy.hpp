@@ -21,6 +21,7 @@ class AppPolicy : public CallPolicy {
   std::string required_scope(const ToolManifest& tool) override;
   RateDecision admit(const Principal& who, const ToolManifest& tool, std::unique_ptr<CallTicket>& ticket) override;
   bool filter_tool_list() override;
+  bool consent_needed(const Principal& who, const ToolManifest& tool) override;
   bool audit_ready(std::string& why) override;
   bool record(const CallRecord& record, std::string& why) override;
 

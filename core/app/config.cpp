@@ -4,6 +4,8 @@
 
 #include "util/digest.hpp"
 
+namespace json = boost::json;
+
 namespace toolgate {
 
 namespace fs = std::filesystem;
@@ -70,8 +72,33 @@ std::optional<Config> parse_config(const std::string& text, const std::string& f
   if (list != "callable" && list != "all") errors.add("$.toolList", "expected \"callable\" or \"all\"");
   c.list_all_tools = list == "all";
 
+  JsonObjectReader consent = r.object("consent");
+  c.consent.timeout_ms = consent.integer_or("timeoutMs", c.consent.timeout_ms, 1000, 3600'000);
+  c.consent.state_key_file = resolve_path(c.base_dir, consent.string_or("stateKeyFile", ""));
+  if (const json::array* ex = consent.array("exempt")) {
+    for (std::size_t i = 0; i < ex->size(); ++i) {
+      std::string path = "$.consent.exempt[" + std::to_string(i) + "]";
+      if (!(*ex)[i].is_object()) {
+        errors.add(path, "expected an object like {\"tenant\": \"acme\", \"subject\": \"ci-bot\"}");
+        continue;
+      }
+      JsonObjectReader e(&(*ex)[i].get_object(), path, errors);
+      ConsentExemption x;
+      x.tenant = e.string("tenant", true).value_or("");
+      x.subject = e.string_or("subject", "");
+      e.finish();
+      c.consent.exempt.push_back(x);
+    }
+  }
+  JsonObjectReader ctools = consent.object("tools");
+  if (ctools.present())
+    for (const auto& kv : c.raw.at("consent").at("tools").get_object())
+      if (auto b = ctools.boolean(std::string(kv.key()))) c.consent.tools[std::string(kv.key())] = *b;
+  ctools.finish();
+  consent.finish();
+
   // Sections parsed by their own areas.
-  for (const char* k : {"identity", "audit", "rateLimits", "consent", "redact", "jobs", "tenants"}) r.accept(k);
+  for (const char* k : {"identity", "audit", "rateLimits", "redact", "jobs", "tenants"}) r.accept(k);
   r.finish();
   if (errors.items().size() != before) return std::nullopt;
   return c;

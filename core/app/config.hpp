@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "util/json_reader.hpp"
 
@@ -32,6 +33,18 @@ struct ToolOverride {
   std::optional<std::string> scope;
 };
 
+// Who may run destructive tools without being asked, and how long to wait for an answer.
+struct ConsentExemption {
+  std::string tenant;
+  std::string subject;  // empty: every principal of the tenant
+};
+struct ConsentConfig {
+  std::vector<ConsentExemption> exempt;
+  std::map<std::string, bool> tools;  // per tool: true always asks, false never asks
+  std::int64_t timeout_ms = 120'000;
+  std::string state_key_file;  // HMAC key for 2026-era requestState; empty: random per process
+};
+
 struct Config {
   std::string file;      // absolute path, empty when running without a policy file
   std::string base_dir;  // relative paths in the file resolve against this
@@ -40,6 +53,7 @@ struct Config {
   ServerConfig server;
   std::map<std::string, ToolOverride> tools;
   bool list_all_tools = false;  // toolList: "all" instead of "callable"
+  ConsentConfig consent;
 };
 
 // Reads and validates the policy file. Errors go to `errors` with their paths.

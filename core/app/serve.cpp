@@ -109,6 +109,17 @@ int run_serve(const CliOptions& cli) {
   opts.page_size = config->server.tools_page_size;
   opts.default_timeout_ms = config->server.default_timeout_ms;
   opts.client_request_timeout_ms = config->server.client_request_timeout_ms;
+  opts.consent_timeout_ms = config->consent.timeout_ms;
+  if (!config->consent.state_key_file.empty()) {
+    JsonErrors key_errors;
+    auto key = read_file(config->consent.state_key_file, key_errors);
+    if (!key || key->size() < 32) {
+      spdlog::critical("consent.stateKeyFile {}: {}", config->consent.state_key_file,
+                       key ? "the key must be at least 32 bytes" : key_errors.joined());
+      return 2;
+    }
+    opts.request_state_key = *key;
+  }
   Server server(opts, writer, registry, pool, watch, *policy);
 
   StopSignal stop;

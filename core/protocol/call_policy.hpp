@@ -65,6 +65,8 @@ class CallPolicy {
   virtual RateDecision admit(const Principal& who, const ToolManifest& tool, std::unique_ptr<CallTicket>& ticket) = 0;
   // Whether tools/list shows only callable tools (true) or everything (false).
   virtual bool filter_tool_list() = 0;
+  // Whether this caller must confirm before this tool runs (destructive tools, by default).
+  virtual bool consent_needed(const Principal& who, const ToolManifest& tool) = 0;
   // False with `why` when the audit sink cannot take entries and the policy fails closed.
   virtual bool audit_ready(std::string& why) = 0;
   // Writes the call's one audit entry. False with `why` when it could not be written and the

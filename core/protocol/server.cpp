@@ -58,7 +58,12 @@ void BatchCollector::maybe_flush() {
 Server::Server(ServerOptions options, LineWriter& out, ToolRegistry& registry, WorkerPool& pool, DeadlineWatch& watch,
                CallPolicy& policy)
     : options_(std::move(options)), out_(out), registry_(registry), pool_(pool), watch_(watch), policy_(policy),
-      log_level_(log_level_index("info")) {}
+      request_states_(options_.request_state_key), log_level_(log_level_index("info")) {}
+
+json::object Server::server_info_meta() const {
+  return json::object{{"io.modelcontextprotocol/serverInfo",
+                       json::object{{"name", options_.server_name}, {"version", options_.server_version}}}};
+}
 
 Server::~Server() = default;
 
@@ -155,9 +160,21 @@ void Server::handle_notification(const Message& m) {
   }
 }
 
+namespace {
+const json::object* request_meta(const Message& m) {
+  const json::value* meta = m.params ? m.params->if_contains("_meta") : nullptr;
+  return meta && meta->is_object() ? &meta->get_object() : nullptr;
+}
+}  // namespace
+
 void Server::handle_request(const Message& m, const std::shared_ptr<BatchCollector>& batch) {
+  const json::object* meta = request_meta(m);
+  if (m.method != "initialize" && (m.method == "server/discover" || (meta && meta->contains("io.modelcontextprotocol/protocolVersion")))) {
+    handle_stateless(m, batch);
+    return;
+  }
   if (m.method == "tools/call" && initialize_seen_) {
-    on_tools_call(m, batch);
+    on_tools_call(m, batch, session_);
     return;
   }
   json::value result;
@@ -171,7 +188,7 @@ void Server::handle_request(const Message& m, const std::shared_ptr<BatchCollect
     code = rpc::kInvalidRequest;
     error = "the server is not initialized: send initialize first";
   } else if (m.method == "tools/list") {
-    result = on_tools_list(m, error, code);
+    result = on_tools_list(m, error, code, session_.version);
   } else if (m.method == "logging/setLevel") {
     result = on_set_level(m, error, code);
   } else {
@@ -220,7 +237,7 @@ json::value Server::on_initialize(const Message& m, std::string& error, int& cod
   return result;
 }
 
-json::value Server::on_tools_list(const Message& m, std::string& error, int& code) {
+json::value Server::on_tools_list(const Message& m, std::string& error, int& code, const std::string& version) {
   std::size_t offset = 0;
   if (const json::value* c = m.params ? m.params->if_contains("cursor") : nullptr) {
     std::string cursor = c->is_string() ? std::string(c->get_string()) : "";
@@ -252,7 +269,7 @@ json::value Server::on_tools_list(const Message& m, std::string& error, int& cod
   }
   json::array tools;
   std::size_t end = std::min(visible.size(), offset + options_.page_size);
-  for (std::size_t i = offset; i < end; ++i) tools.push_back(render_tool(*visible[i], session_.version));
+  for (std::size_t i = offset; i < end; ++i) tools.push_back(render_tool(*visible[i], version));
   json::object result{{"tools", std::move(tools)}};
   if (end < visible.size()) result["nextCursor"] = "o:" + std::to_string(end);
   return result;
@@ -270,7 +287,7 @@ json::value Server::on_set_level(const Message& m, std::string& error, int& code
   return json::object();
 }
 
-void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollector>& batch) {
+void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollector>& batch, const SessionInfo& session) {
   const json::value* name = m.params ? m.params->if_contains("name") : nullptr;
   if (!name || !name->is_string()) return reply_error(batch, m.id, rpc::kInvalidParams, "tools/call: params.name must be a string");
   const json::value* args = m.params->if_contains("arguments");
@@ -279,15 +296,21 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
   auto tool = registry_.snapshot()->find(std::string(name->get_string()));
   if (!tool) return reply_error(batch, m.id, rpc::kInvalidParams, "Unknown tool: " + std::string(name->get_string()));
 
-  json::value progress_token;
-  std::string traceparent;
+  CallExtras extras;
   if (const json::value* meta = m.params->if_contains("_meta"); meta && meta->is_object()) {
     if (auto* t = meta->get_object().if_contains("progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64()))
-      progress_token = *t;
-    if (auto* t = meta->get_object().if_contains("traceparent"); t && t->is_string()) traceparent = t->get_string();
+      extras.progress_token = *t;
+    if (auto* t = meta->get_object().if_contains("traceparent"); t && t->is_string()) extras.traceparent = t->get_string();
+  }
+  if (session.stateless) {
+    if (auto* r = m.params->if_contains("inputResponses")) extras.input_responses = *r;
+    if (auto* st = m.params->if_contains("requestState")) {
+      if (!st->is_string()) return reply_error(batch, m.id, rpc::kInvalidParams, "tools/call: params.requestState must be a string");
+      extras.request_state = st->get_string();
+    }
   }
   auto call = std::make_shared<ToolCall>(*this, m.id, tool, args && args->is_object() ? args->get_object() : json::object(),
-                                         progress_token, traceparent, session_, batch);
+                                         std::move(extras), session, batch);
   {
     std::lock_guard<std::mutex> lock(inflight_mu_);
     if (!inflight_.emplace(call->key(), call).second)
@@ -302,6 +325,81 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
   }));
   if (!pool_.submit([call] { call->run(); }))
     call->expire("the server is shutting down");
+}
+
+// ---- 2026-07-28: stateless requests --------------------------------------------------------
+
+json::value Server::on_discover(const Message&) {
+  json::object result{{"supportedVersions", json::array{kStatelessVersion}},
+                      {"capabilities", json::object{{"tools", json::object{{"listChanged", true}}}}},
+                      {"resultType", "complete"},
+                      {"ttlMs", 0},
+                      {"cacheScope", policy_.filter_tool_list() ? "private" : "public"},
+                      {"_meta", server_info_meta()}};
+  if (!options_.instructions.empty()) result["instructions"] = options_.instructions;
+  return result;
+}
+
+void Server::handle_stateless(const Message& m, const std::shared_ptr<BatchCollector>& batch) {
+  const json::object* meta = request_meta(m);
+  auto fail = [&](int code, const std::string& message, json::value data = nullptr) {
+    if (batch) batch->expect();
+    respond(batch, make_error(m.id, code, message, data));
+  };
+  // server/discover is how a modern client probes the era; answer it even without _meta.
+  if (m.method == "server/discover" && !meta) {
+    if (batch) batch->expect();
+    respond(batch, make_response(m.id, on_discover(m)));
+    return;
+  }
+  const json::value* version = meta ? meta->if_contains("io.modelcontextprotocol/protocolVersion") : nullptr;
+  const json::value* caps = meta ? meta->if_contains("io.modelcontextprotocol/clientCapabilities") : nullptr;
+  if (!version || !version->is_string())
+    return fail(rpc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/protocolVersion\"] must be a string");
+  if (version->get_string() != kStatelessVersion)
+    return fail(-32022, "unsupported protocol version " + std::string(version->get_string()),
+                json::object{{"supported", json::array{kStatelessVersion}}, {"requested", *version}});
+  if (!caps || !caps->is_object())
+    return fail(rpc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/clientCapabilities\"] is required and must be an object");
+
+  SessionInfo session;
+  session.version = kStatelessVersion;
+  session.stateless = true;
+  session.client_capabilities = caps->get_object();
+  if (auto* info = meta->if_contains("io.modelcontextprotocol/clientInfo"); info && info->is_object()) {
+    if (auto* n = info->get_object().if_contains("name"); n && n->is_string()) session.client_name = n->get_string();
+    if (auto* v = info->get_object().if_contains("version"); v && v->is_string()) session.client_version = v->get_string();
+  }
+  if (auto* lv = meta->if_contains("io.modelcontextprotocol/logLevel")) {
+    int idx = lv->is_string() ? log_level_index(lv->get_string()) : -1;
+    if (idx < 0) return fail(rpc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/logLevel\"] is not a log level");
+    session.log_level = idx;
+  }
+
+  if (m.method == "tools/call") return on_tools_call(m, batch, session);
+  json::value result;
+  std::string error;
+  int code = 0;
+  if (m.method == "server/discover") {
+    result = on_discover(m);
+  } else if (m.method == "ping") {
+    result = json::object{{"resultType", "complete"}, {"_meta", server_info_meta()}};
+  } else if (m.method == "tools/list") {
+    result = on_tools_list(m, error, code, kStatelessVersion);
+    if (!code) {
+      json::object& r = result.get_object();
+      r["resultType"] = "complete";
+      r["ttlMs"] = 0;
+      // The list depends on the caller's scopes unless the policy shows every tool.
+      r["cacheScope"] = policy_.filter_tool_list() ? "private" : "public";
+      r["_meta"] = server_info_meta();
+    }
+  } else {
+    code = rpc::kMethodNotFound;
+    error = "Method not found: " + m.method;
+  }
+  if (batch) batch->expect();
+  respond(batch, code ? make_error(m.id, code, error) : make_response(m.id, std::move(result)));
 }
 
 void Server::call_finished(const std::string& key) {

@@ -23,6 +23,7 @@
 #include "protocol/call_policy.hpp"
 #include "protocol/client_requests.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "protocol/request_state.hpp"
 #include "registry/tool_registry.hpp"
 #include "transport/line_writer.hpp"
 
@@ -37,7 +38,11 @@ struct ServerOptions {
   std::size_t page_size = 100;
   std::int64_t default_timeout_ms = 60'000;
   std::int64_t client_request_timeout_ms = 60'000;
+  std::int64_t consent_timeout_ms = 120'000;
+  std::string request_state_key;  // HMAC key for 2026-era requestState; empty: random per process
 };
+
+inline constexpr const char* kStatelessVersion = "2026-07-28";
 
 // What a call needs to know about the session it belongs to; copied into each call so later
 // changes (a re-negotiation never happens, but log level does change) need no locking.
@@ -46,6 +51,8 @@ struct SessionInfo {
   boost::json::object client_capabilities;
   std::string client_name;
   std::string client_version;
+  bool stateless = false;  // 2026-07-28: capabilities and log level come with each request
+  int log_level = 8;       // stateless only: per-request level; 8 = send no log messages
 };
 
 // Collects the responses of one JSON-RPC batch and writes them as one array line.
@@ -89,6 +96,8 @@ class Server {
   void call_finished(const std::string& id_key);
   int log_level() const { return log_level_.load(); }
   ClientRequests& client_requests() { return client_requests_; }
+  RequestStateSealer& request_states() { return request_states_; }
+  boost::json::object server_info_meta() const;
   const ServerOptions& options() const { return options_; }
   CallPolicy& policy() { return policy_; }
   WorkerPool& pool() { return pool_; }
@@ -99,9 +108,12 @@ class Server {
   void handle_request(const Message& m, const std::shared_ptr<BatchCollector>& batch);
   void handle_notification(const Message& m);
   boost::json::value on_initialize(const Message& m, std::string& error, int& code);
-  boost::json::value on_tools_list(const Message& m, std::string& error, int& code);
+  boost::json::value on_tools_list(const Message& m, std::string& error, int& code, const std::string& version);
   boost::json::value on_set_level(const Message& m, std::string& error, int& code);
-  void on_tools_call(const Message& m, const std::shared_ptr<BatchCollector>& batch);
+  void on_tools_call(const Message& m, const std::shared_ptr<BatchCollector>& batch, const SessionInfo& session);
+  // 2026-07-28: requests that carry their protocol version and capabilities in _meta.
+  void handle_stateless(const Message& m, const std::shared_ptr<BatchCollector>& batch);
+  boost::json::value on_discover(const Message& m);
   void reply_error(const std::shared_ptr<BatchCollector>& batch, const boost::json::value& id, int code,
                    const std::string& message);
 
@@ -112,6 +124,7 @@ class Server {
   DeadlineWatch& watch_;
   CallPolicy& policy_;
   ClientRequests client_requests_;
+  RequestStateSealer request_states_;
 
   // Session state: written by the reader thread only, read by it and copied into calls.
   std::atomic<bool> initialize_seen_{false};

@@ -7,17 +7,17 @@
 #include "protocol/jsonrpc.hpp"
 #include "protocol/render.hpp"
 #include "protocol/versions.hpp"
+#include "util/digest.hpp"
 
 namespace toolgate {
 
 namespace json = boost::json;
 
 ToolCall::ToolCall(Server& server, json::value id, std::shared_ptr<const ToolEntry> tool, json::object args,
-                   json::value progress_token, std::string traceparent, SessionInfo session,
-                   std::shared_ptr<BatchCollector> batch)
+                   CallExtras extras, SessionInfo session, std::shared_ptr<BatchCollector> batch)
     : server_(server), id_(std::move(id)), key_(id_key(id_)), tool_(std::move(tool)), args_(std::move(args)),
-      progress_token_(std::move(progress_token)), traceparent_(std::move(traceparent)), session_(std::move(session)),
-      batch_(std::move(batch)), started_(std::chrono::steady_clock::now()) {}
+      extras_(std::move(extras)), session_(std::move(session)), batch_(std::move(batch)),
+      started_(std::chrono::steady_clock::now()) {}
 
 void ToolCall::run() {
   if (cancelled_) {
@@ -54,7 +54,128 @@ void ToolCall::run() {
   if (!policy.audit_ready(why))
     return deny("internal", "the call was refused because the audit trail cannot be written: " + why);
 
+  if (policy.consent_needed(principal_, m) && !obtain_consent()) return;
   invoke();
+}
+
+namespace {
+
+json::object consent_schema() {
+  return json::object{{"type", "object"},
+                      {"properties", json::object{{"confirm", json::object{{"type", "boolean"},
+                                                                          {"title", "Confirm"},
+                                                                          {"description", "Run this destructive tool?"}}}}},
+                      {"required", json::array{"confirm"}}};
+}
+
+std::string consent_message(const ToolManifest& m, const json::object& args) {
+  std::string shown = json::serialize(args);
+  if (shown.size() > 500) shown = shown.substr(0, 500) + "...";
+  return "Allow the destructive tool " + (m.title.empty() ? m.name : m.title + " (" + m.name + ")") +
+         " to run with arguments " + shown + "? It may change or delete data.";
+}
+
+// An elicitation answer means yes only when the user accepted and ticked confirm.
+bool confirmed(const json::value& answer, std::string& why) {
+  const json::object* o = answer.if_object();
+  const json::value* action = o ? o->if_contains("action") : nullptr;
+  if (!action || !action->is_string()) {
+    why = "the client's answer had no action";
+    return false;
+  }
+  if (*action != "accept") {
+    why = "the user chose to " + std::string(action->get_string());
+    return false;
+  }
+  const json::value* content = o->if_contains("content");
+  const json::value* c = content && content->is_object() ? content->get_object().if_contains("confirm") : nullptr;
+  if (!c || *c != true) {
+    why = "the user did not confirm";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ToolCall::obtain_consent() {
+  return session_.stateless ? consent_stateless() : consent_by_elicitation();
+}
+
+bool ToolCall::consent_by_elicitation() {
+  const ToolManifest& m = *tool_->manifest;
+  if (!session_.client_capabilities.contains("elicitation")) {
+    deny("consent_declined",
+         "tool " + m.name + " is destructive and needs the user's consent, but this client cannot be asked (it did not "
+         "declare elicitation). An operator can allow it without asking for a tenant or principal with "
+         "consent.exempt in the policy file.");
+    return false;
+  }
+  json::object params{{"message", consent_message(m, args_)}, {"requestedSchema", consent_schema()}};
+  if (features_of(session_.version).icons) params["mode"] = "form";
+  std::string reply;
+  auto timeout = static_cast<std::uint32_t>(server_.options().consent_timeout_ms);
+  int rc = client_request("elicitation/create", json::serialize(params), timeout, reply);
+  if (rc == TG_ERR_CANCELLED) {
+    if (client_cancelled_)
+      finish(error_result("cancelled", "cancelled by the client"), "cancelled", "cancelled", "cancelled by the client");
+    return false;
+  }
+  std::string why;
+  if (rc == TG_ERR_TIMEOUT) {
+    why = "no answer within " + std::to_string(timeout / 1000) + " s";
+  } else if (rc != TG_OK) {
+    why = "the client could not ask the user: " + reply;
+  } else {
+    json::value answer;
+    std::string err;
+    if (parse_json_line(reply, answer, err) && confirmed(answer, why)) {
+      consent_id_ = uuid_v4();
+      return true;
+    }
+    if (why.empty()) why = "the client's answer was not understood";
+  }
+  deny("consent_declined", "tool " + m.name + " did not run: consent was not given (" + why + ")");
+  return false;
+}
+
+bool ToolCall::consent_stateless() {
+  const ToolManifest& m = *tool_->manifest;
+  RequestStateClaims claims{principal_.subject, principal_.tenant, m.name, args_digest(args_)};
+  if (extras_.request_state.empty()) {
+    if (!session_.client_capabilities.contains("elicitation")) {
+      json::object data{{"requiredCapabilities", json::object{{"elicitation", json::object{{"form", json::object()}}}}}};
+      std::string msg = "Cannot request input 'confirm' (elicitation/create) to run the destructive tool " + m.name +
+                        ": the request's client capabilities do not declare elicitation";
+      finish(error_result("consent_declined", msg), "consent_declined", "missing_client_capability", msg,
+             json::object{{"code", -32021}, {"message", msg}, {"data", data}});
+      return false;
+    }
+    json::object ask{{"method", "elicitation/create"},
+                     {"params", json::object{{"message", consent_message(m, args_)},
+                                             {"requestedSchema", consent_schema()},
+                                             {"mode", "form"}}}};
+    json::object result{{"resultType", "input_required"},
+                        {"inputRequests", json::object{{"confirm", std::move(ask)}}},
+                        {"requestState", server_.request_states().seal(claims)}};
+    finish(std::move(result), "input_required", "", "");
+    return false;
+  }
+  std::string invalid = server_.request_states().open(extras_.request_state, claims);
+  if (!invalid.empty()) {
+    deny("consent_declined", "tool " + m.name + " did not run: " + invalid, json::object{{"reason", "invalid_request_state"}});
+    return false;
+  }
+  const json::value* answer =
+      extras_.input_responses.is_object() ? extras_.input_responses.get_object().if_contains("confirm") : nullptr;
+  std::string why;
+  if (answer && confirmed(*answer, why)) {
+    consent_id_ = uuid_v4();
+    return true;
+  }
+  if (!answer) why = "inputResponses has no answer for 'confirm'";
+  deny("consent_declined", "tool " + m.name + " did not run: consent was not given (" + why + ")");
+  return false;
 }
 
 void ToolCall::deny(const std::string& outcome, const std::string& message, const json::object& extra) {
@@ -125,7 +246,7 @@ void ToolCall::invoke() {
 }
 
 void ToolCall::finish(json::object result, const std::string& outcome, const std::string& error_code,
-                      const std::string& error_message) {
+                      const std::string& error_message, const json::value& rpc_error) {
   bool expected = false;
   if (!finished_.compare_exchange_strong(expected, true)) return;
   server_.watch().cancel(deadline_id_);
@@ -144,18 +265,33 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
   rec.latency_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
   rec.request_id = id_;
-  rec.traceparent = traceparent_;
+  rec.traceparent = extras_.traceparent;
+  rec.consent_id = consent_id_;
   rec.client_name = session_.client_name;
   rec.client_version = session_.client_version;
   std::string why;
-  if (!server_.policy().record(rec, why)) {
+  bool recorded = server_.policy().record(rec, why);
+  if (!recorded) {
     spdlog::error("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
     result = error_result("internal", "the result is withheld because the audit trail could not be written: " + why);
   }
   if (client_cancelled_) {
     server_.skip_response(batch_);
+  } else if (rpc_error.is_object() && recorded) {
+    const json::object& e = rpc_error.get_object();
+    server_.respond(batch_, make_error(id_, static_cast<int>(e.at("code").to_number<std::int64_t>()),
+                                       std::string(e.at("message").as_string()),
+                                       e.contains("data") ? e.at("data") : json::value()));
   } else {
     adapt_result(result, session_.version);
+    if (!consent_id_.empty() || session_.stateless) {
+      json::object& meta = result["_meta"].is_object() ? result["_meta"].get_object()
+                                                       : (result["_meta"] = json::object()).get_object();
+      if (!consent_id_.empty()) meta["dev.toolgate/consentId"] = consent_id_;
+      if (session_.stateless)
+        for (auto& kv : server_.server_info_meta()) meta[kv.key()] = kv.value();
+    }
+    if (session_.stateless && !result.contains("resultType")) result["resultType"] = "complete";
     server_.respond(batch_, make_response(id_, std::move(result)));
   }
   server_.call_finished(key_);
@@ -190,20 +326,22 @@ void ToolCall::log(int level, std::string_view msg) {
   static const int to_mcp[] = {0, 1, 2, 3, 4};  // tg_log_level order matches MCP's first five
   int mcp = to_mcp[level < 0 ? 0 : level > 4 ? 4 : level];
   spdlog::debug("plugin {} / {}: {}", tool_->plugin->manifest().name, tool_->manifest->name, msg);
-  if (mcp < server_.log_level() || finished_) return;
+  // The 2026 era sends log messages only when the request asked for them, at its level.
+  int threshold = session_.stateless ? session_.log_level : server_.log_level();
+  if (mcp < threshold || finished_) return;
   json::object params{{"level", log_level_name(mcp)}, {"logger", tool_->manifest->name}, {"data", msg}};
   server_.notify(make_notification("notifications/message", std::move(params)));
 }
 
 int ToolCall::report_progress(double progress, double total, std::string_view msg) {
-  if (progress_token_.is_null()) return TG_OK;
+  if (extras_.progress_token.is_null()) return TG_OK;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (progress <= last_progress_) return TG_ERR_INVALID;  // MCP requires progress to increase
     last_progress_ = progress;
   }
   if (finished_) return TG_ERR_CANCELLED;
-  json::object params{{"progressToken", progress_token_}, {"progress", progress}};
+  json::object params{{"progressToken", extras_.progress_token}, {"progress", progress}};
   if (total > 0) params["total"] = total;
   if (!msg.empty() && features_of(session_.version).annotations) params["message"] = msg;
   server_.notify(make_notification("notifications/progress", std::move(params)));

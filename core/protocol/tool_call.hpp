@@ -23,11 +23,18 @@
 
 namespace toolgate {
 
+// What the client sent with a tools/call, beyond the tool and its arguments.
+struct CallExtras {
+  boost::json::value progress_token;  // null when absent
+  std::string traceparent;            // W3C trace context from _meta.traceparent
+  boost::json::value input_responses; // 2026-07-28 multi round-trip: answers to inputRequests
+  std::string request_state;          // 2026-07-28: the sealed state we issued
+};
+
 class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> {
  public:
   ToolCall(Server& server, boost::json::value id, std::shared_ptr<const ToolEntry> tool, boost::json::object args,
-           boost::json::value progress_token, std::string traceparent, SessionInfo session,
-           std::shared_ptr<BatchCollector> batch);
+           CallExtras extras, SessionInfo session, std::shared_ptr<BatchCollector> batch);
 
   // Runs on a worker thread.
   void run();
@@ -52,9 +59,14 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
  private:
   void deny(const std::string& outcome, const std::string& message, const boost::json::object& extra = {});
   void invoke();
-  // Builds the audit record, writes it, then the response. Only the first caller proceeds.
+  // Consent for destructive tools: true when the call may run; otherwise the call is finished.
+  bool obtain_consent();
+  bool consent_stateless();
+  bool consent_by_elicitation();
+  // Builds the audit record, writes it, then the response (a JSON-RPC error instead of the
+  // result when `rpc_error` is an object). Only the first caller proceeds.
   void finish(boost::json::object result, const std::string& outcome, const std::string& error_code,
-              const std::string& error_message);
+              const std::string& error_message, const boost::json::value& rpc_error = nullptr);
   bool client_declared(const std::string& method) const;
 
   Server& server_;
@@ -62,8 +74,8 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
   std::string key_;
   std::shared_ptr<const ToolEntry> tool_;
   boost::json::object args_;
-  boost::json::value progress_token_;
-  std::string traceparent_;
+  CallExtras extras_;
+  std::string consent_id_;
   SessionInfo session_;
   std::shared_ptr<BatchCollector> batch_;
   Principal principal_;

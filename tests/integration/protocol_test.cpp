@@ -60,10 +60,10 @@ TEST(Protocol, InitializeWithWrongParamTypesIsInvalidParams) {
   EXPECT_NE(std::string(error_of(r).at("message").as_string()).find("protocolVersion"), std::string::npos);
 }
 
-TEST(Protocol, UnknownMethodsAndServerDiscoverAreMethodNotFound) {
+TEST(Protocol, UnknownMethodsAreMethodNotFound) {
   RunningToolgate tg;
   tg->initialize();
-  for (const char* m : {"server/discover", "resources/list", "no/such"}) {
+  for (const char* m : {"resources/list", "prompts/list", "no/such"}) {
     json::value r = tg->request(m);
     EXPECT_EQ(error_of(r).at("code"), -32601) << m;
     EXPECT_NE(std::string(error_of(r).at("message").as_string()).find(m), std::string::npos);
@@ -117,8 +117,8 @@ TEST(Protocol, ToolsListPaginatesWithOpaqueCursor) {
     cursor = r.contains("nextCursor") ? r.at("nextCursor") : json::value();
     ++pages;
   } while (!cursor.is_null() && pages < 20);
-  EXPECT_EQ(names.size(), 16u);  // echo + 14 behaviours + no_result
-  EXPECT_EQ(pages, 4);
+  EXPECT_EQ(names.size(), 17u);  // echo + 15 behaviours + no_result
+  EXPECT_EQ(pages, 5);
 }
 
 TEST(Protocol, InvalidCursorIsInvalidParams) {

@@ -113,6 +113,9 @@ TOOLGATE_PLUGIN("fx_behaviours", "1.0.0") {
   plugin.tool("elicit", elicit);
   plugin.tool("rich_content", rich_content);
   plugin.tool("whoami", whoami);
+  plugin.tool("delete_thing", [](Call&, std::string_view args) {
+    return Result::text("deleted " + std::string(json::parse(args).at("id").as_string()));
+  });
   plugin.tool("read_env", [](Call&, std::string_view) {
     const char* v = std::getenv("TOOLGATE_TOKEN");
     return Result::text(v ? v : "(unset)");

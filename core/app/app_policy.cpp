@@ -1,9 +1,12 @@
 #include "app/app_policy.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <stdexcept>
 
 #include "identity/authenticator.hpp"
+#include "ratelimit/rate_limiter.hpp"
 
 namespace toolgate {
 
@@ -12,7 +15,16 @@ namespace json = boost::json;
 struct AppPolicy::Parts {
   Config config;
   std::unique_ptr<Authenticator> authenticator;
+  std::unique_ptr<RateLimiter> limiter;
 };
+
+namespace {
+// Keeps a principal's in-flight slot for as long as the call runs.
+struct InFlightTicket : CallTicket {
+  explicit InFlightTicket(InFlightGuard g) : guard(std::move(g)) {}
+  InFlightGuard guard;
+};
+}  // namespace
 
 AppPolicy::AppPolicy(const Config& config, std::string credential) : parts_(std::make_unique<Parts>()) {
   parts_->config = config;
@@ -20,9 +32,12 @@ AppPolicy::AppPolicy(const Config& config, std::string credential) : parts_(std:
   JsonObjectReader root(&parts_->config.raw, "$", errors);
   JsonObjectReader identity_reader = root.object("identity");
   IdentityConfig identity = parse_identity_config(identity_reader, config.base_dir);
+  JsonObjectReader limits_reader = root.object("rateLimits");
+  RateLimitConfig limits = read_rate_limit_config(limits_reader);
   if (errors.empty()) Authenticator::validate(identity, errors);
   if (!errors.empty()) throw std::runtime_error(errors.joined("\n  "));
   parts_->authenticator = std::make_unique<Authenticator>(identity, std::move(credential));
+  parts_->limiter = std::make_unique<RateLimiter>(std::move(limits));
 }
 
 AppPolicy::~AppPolicy() = default;
@@ -38,7 +53,21 @@ std::string AppPolicy::required_scope(const ToolManifest& tool) {
   return tool.scope;
 }
 
-RateDecision AppPolicy::admit(const Principal&, const ToolManifest&, std::unique_ptr<CallTicket>&) { return {}; }
+RateDecision AppPolicy::admit(const Principal& who, const ToolManifest& tool, std::unique_ptr<CallTicket>& ticket) {
+  RateLimiter& limiter = *parts_->limiter;
+  InFlightGuard guard = limiter.acquire_inflight(who);
+  if (!guard) {
+    Decision d = RateLimiter::inflight_decision(guard);
+    return RateDecision{false, d.retry_after_seconds, d.limit, d.message};
+  }
+  std::optional<RateLimit> manifest_limit;
+  if (tool.rate_limit) manifest_limit = RateLimit{tool.rate_limit->burst, tool.rate_limit->per_second};
+  Decision d = limiter.check(who, tool.name, manifest_limit);
+  if (!d.allowed) return RateDecision{false, d.retry_after_seconds, d.limit, d.message};
+  if (d.failed_open) spdlog::warn("rate limits: {}", d.message);
+  ticket = std::make_unique<InFlightTicket>(std::move(guard));
+  return RateDecision{};
+}
 
 bool AppPolicy::filter_tool_list() { return !parts_->config.list_all_tools; }
 

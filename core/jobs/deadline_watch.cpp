@@ -16,9 +16,12 @@ DeadlineWatch::~DeadlineWatch() {
 std::uint64_t DeadlineWatch::add(Clock::time_point when, std::function<void()> fire) {
   std::lock_guard<std::mutex> lock(mu_);
   std::uint64_t id = next_id_++;
+  // Wake the watch thread only if this deadline is now the earliest; otherwise it is already
+  // sleeping until an earlier one, and waking it on every call costs a context switch per call.
+  bool earliest = due_.empty() || when < due_.begin()->first.first;
   due_.emplace(std::make_pair(when, id), std::move(fire));
   when_[id] = when;
-  changed_.notify_all();
+  if (earliest) changed_.notify_all();
   return id;
 }
 

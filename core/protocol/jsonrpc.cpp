@@ -7,9 +7,14 @@ namespace toolgate {
 namespace json = boost::json;
 
 bool parse_json_line(std::string_view line, json::value& out, std::string& error) {
-  json::parse_options opts;
-  opts.max_depth = kMaxJsonDepth;
-  json::stream_parser p({}, opts);
+  // One parser per thread, reset between lines: it keeps its internal buffers, which would
+  // otherwise be allocated and freed for every message.
+  thread_local json::stream_parser p({}, [] {
+    json::parse_options opts;
+    opts.max_depth = kMaxJsonDepth;
+    return opts;
+  }());
+  p.reset();
   boost::system::error_code ec;
   p.write(line.data(), line.size(), ec);
   if (!ec) p.finish(ec);
@@ -84,11 +89,13 @@ Message classify(const json::value& v) {
 std::string id_key(const json::value& id) { return json::serialize(id); }
 
 std::string make_response(const json::value& id, json::value result) {
-  json::object o;
-  o["jsonrpc"] = "2.0";
-  o["id"] = id;
-  o["result"] = std::move(result);
-  return json::serialize(o);
+  // Written out directly: wrapping the result in a new object would copy it.
+  std::string out = "{\"jsonrpc\":\"2.0\",\"id\":";
+  out += json::serialize(id);
+  out += ",\"result\":";
+  out += json::serialize(result);
+  out += "}";
+  return out;
 }
 
 std::string make_error(const json::value& id, int code, std::string_view message, const json::value& data) {

@@ -5,24 +5,42 @@
 
 namespace toolgate {
 
-bool LineWriter::write_line(std::string_view message) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) return false;
-  scratch_.assign(message);
-  scratch_.push_back('\n');
-  const char* p = scratch_.data();
-  std::size_t left = scratch_.size();
+namespace {
+bool write_all(int fd, const std::string& data) {
+  const char* p = data.data();
+  std::size_t left = data.size();
   while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
+    ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      closed_ = true;
       return false;
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
   return true;
+}
+}  // namespace
+
+bool LineWriter::write_line(std::string_view message) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (closed_) return false;
+  pending_.append(message);
+  pending_.push_back('\n');
+  if (writer_active_) return true;  // the active writer flushes our line before it leaves
+  writer_active_ = true;
+  while (!pending_.empty() && !closed_) {
+    writing_.swap(pending_);
+    pending_.clear();
+    lock.unlock();
+    bool ok = write_all(fd_, writing_);
+    lock.lock();
+    writing_.clear();
+    if (!ok) closed_ = true;
+  }
+  writer_active_ = false;
+  pending_.clear();
+  return !closed_;
 }
 
 }  // namespace toolgate

@@ -1,7 +1,10 @@
-// The only writer of the protocol descriptor. Each message goes out as one line in a single
-// locked write sequence, so concurrent workers never interleave bytes. If the client goes away
-// (EPIPE), the writer marks itself closed and drops later messages instead of dying: SIGPIPE is
-// ignored process-wide by the app. Thread-safe.
+// The only writer of the protocol descriptor. Messages are whole lines and never interleave.
+// Writers combine: a thread that finds another thread mid-write appends its line to the pending
+// buffer and returns, and the writing thread flushes everything pending before it leaves. Under
+// pipelined load that turns many responses into one write(2); a lone response still goes out at
+// once, on the caller's thread. If the client goes away (EPIPE), the writer marks itself closed
+// and drops later messages instead of dying: SIGPIPE is ignored process-wide by the app.
+// Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -22,7 +25,9 @@ class LineWriter {
  private:
   int fd_;
   std::mutex mu_;
-  std::string scratch_;
+  std::string pending_;   // lines waiting for the active writer (guarded by mu_)
+  std::string writing_;   // the batch the active writer owns while it writes
+  bool writer_active_ = false;
   std::atomic<bool> closed_{false};
 };
 

@@ -110,7 +110,13 @@ std::optional<Config> load_config(const std::string& file, JsonErrors& errors) {
   if (!text) return std::nullopt;
   JsonErrors local;
   auto c = parse_config(*text, abs, local);
-  for (const auto& e : local.items()) errors.add(abs, e);
+  // Syntax errors already name the file (it is their origin); path errors get it prefixed.
+  for (const auto& e : local.items()) {
+    if (e.rfind(abs, 0) == 0)
+      errors.add(abs, e.substr(abs.size() + 2));
+    else
+      errors.add(abs, e);
+  }
   return c;
 }
 

@@ -6,13 +6,17 @@
 // host lends the pool a stand-in thread (lend_stand_in) so capacity is not lost; when the stuck
 // call finally returns its thread retires (return_stand_in). Stand-ins are capped, so a plugin
 // that hangs on every call cannot make the host spawn threads without bound.
-// Threads are detached: shutdown never waits on a plugin that will not return. Thread-safe.
+//
+// Threads are detached and share the pool's state through a shared_ptr: shutdown never waits on
+// a plugin that will not return, and destroying the pool is safe while such a thread is still
+// inside a task (it exits when the task returns). Thread-safe.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 
 namespace toolgate {
@@ -26,23 +30,26 @@ class WorkerPool {
   bool submit(std::function<void()> task);
   bool lend_stand_in();
   void return_stand_in();
-  // Stops taking tasks; queued tasks still run.
+  // Stops taking tasks; queued tasks still run, then idle threads exit.
   void stop();
   std::size_t busy() const;
 
  private:
+  struct State {
+    mutable std::mutex mu;
+    std::condition_variable has_work, has_room;
+    std::deque<std::function<void()>> queue;
+    std::size_t capacity = 0;
+    std::size_t max_stand_ins = 0;
+    std::size_t stand_ins = 0;
+    std::size_t excess = 0;  // threads that should exit after their current task
+    std::size_t busy = 0;
+    bool stopping = false;
+  };
+  static void run(std::shared_ptr<State> state);
   void spawn();
-  void run();
 
-  mutable std::mutex mu_;
-  std::condition_variable has_work_, has_room_;
-  std::deque<std::function<void()>> queue_;
-  std::size_t capacity_;
-  std::size_t max_stand_ins_;
-  std::size_t stand_ins_ = 0;
-  std::size_t excess_ = 0;  // threads that should exit after their current task
-  std::size_t busy_ = 0;
-  bool stopping_ = false;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace toolgate

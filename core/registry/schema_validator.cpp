@@ -49,7 +49,13 @@ std::string SchemaValidator::validate(const json::value& instance) const {
   valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
   valijson::adapters::BoostJsonAdapter adapter(instance);
-  if (validator.validate(*schema_, adapter, &results)) return {};
+  try {
+    if (validator.validate(*schema_, adapter, &results)) return {};
+  } catch (const std::exception& e) {
+    // A JSON Schema "pattern" the C++ regex engine cannot compile (e.g. \p{L}) is only found
+    // when a value reaches it; report it instead of letting it escape a worker thread.
+    return std::string("$: the schema cannot be evaluated by this host: ") + e.what();
+  }
   // The deepest errors name the offending field; summary errors about parents add noise.
   std::string out;
   valijson::ValidationResults::Error err;

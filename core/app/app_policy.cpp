@@ -5,6 +5,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "audit/audit_log.hpp"
 #include "identity/authenticator.hpp"
 #include "ratelimit/rate_limiter.hpp"
 
@@ -16,6 +17,7 @@ struct AppPolicy::Parts {
   Config config;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<AuditLog> audit;  // null when the policy turns the audit off
 };
 
 namespace {
@@ -34,8 +36,18 @@ AppPolicy::AppPolicy(const Config& config, std::string credential) : parts_(std:
   IdentityConfig identity = parse_identity_config(identity_reader, config.base_dir);
   JsonObjectReader limits_reader = root.object("rateLimits");
   RateLimitConfig limits = read_rate_limit_config(limits_reader);
+  JsonObjectReader audit_reader = root.object("audit");
+  AuditConfig audit = parse_audit_config(audit_reader, config.base_dir);
   if (errors.empty()) Authenticator::validate(identity, errors);
   if (!errors.empty()) throw std::runtime_error(errors.joined("\n  "));
+  if (audit.enabled) {
+    parts_->audit = std::make_unique<AuditLog>(audit);
+    // The caller's own credential is scrubbed wherever it appears, even pasted into arguments.
+    if (!credential.empty()) parts_->audit->redactor()->add_literal(credential);
+    // A sink that cannot be opened now is not fatal: calls are refused (fail closed) until it
+    // works again, and the log recovers by itself.
+    if (!parts_->audit->open()) spdlog::error("audit: {}", parts_->audit->last_error());
+  }
   parts_->authenticator = std::make_unique<Authenticator>(identity, std::move(credential));
   parts_->limiter = std::make_unique<RateLimiter>(std::move(limits));
 }
@@ -81,8 +93,32 @@ bool AppPolicy::consent_needed(const Principal& who, const ToolManifest& tool) {
   return true;
 }
 
-bool AppPolicy::audit_ready(std::string&) { return true; }
+bool AppPolicy::audit_ready(std::string& why) { return !parts_->audit || parts_->audit->ready(why); }
 
-bool AppPolicy::record(const CallRecord&, std::string&) { return true; }
+bool AppPolicy::record(const CallRecord& r, std::string& why) {
+  if (!parts_->audit) return true;
+  AuditEntry e;
+  e.actor = r.principal.subject;
+  e.tenant = r.principal.tenant;
+  e.tool = r.tool;
+  e.plugin = r.plugin;
+  e.plugin_version = r.plugin_version;
+  e.input = r.input;
+  e.outcome = parse_outcome(r.outcome).value_or(AuditOutcome::internal);
+  e.latency_ms = r.latency_ms;
+  e.error_code = r.error_code;
+  e.error_message = r.error_message;
+  e.request_id = r.request_id;
+  e.trace_id = trace_id_from_traceparent(r.traceparent).value_or("");
+  e.consent_id = r.consent_id;
+  e.job_id = r.job_id;
+  e.client_name = r.client_name;
+  e.client_version = r.client_version;
+  e.policy_digest = parts_->config.digest;
+  e.manifest_digest = r.manifest_digest;
+  if (parts_->audit->append(e)) return true;
+  why = parts_->audit->last_error();
+  return false;
+}
 
 }  // namespace toolgate

@@ -8,6 +8,7 @@
 #include "app/cli.hpp"
 #include "app/config.hpp"
 #include "app/serve.hpp"
+#include "audit/audit_cli.hpp"
 #include "identity/keys_command.hpp"
 #include "version.hpp"
 
@@ -20,6 +21,7 @@ const char* kUsage =
     "  toolgate [serve] --config FILE      serve MCP over stdio (what clients launch)\n"
     "  toolgate check --config FILE        validate policy, keys, manifests and plugins\n"
     "  toolgate keys create|list|revoke    manage API keys (keys --help for details)\n"
+    "  toolgate audit verify|tail|query DIR  check and read the audit trail\n"
     "  toolgate --version                  print the version\n"
     "  toolgate COMMAND --help             options of one command\n"
     "\n"
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (command == "keys") return run_keys(args);
+    if (command == "audit") return toolgate::run_audit_command(args, std::cout, std::cerr);
     if (command == "serve" || command == "check") {
       toolgate::CliOptions cli = toolgate::parse_cli(command, args);
       if (cli.help) {

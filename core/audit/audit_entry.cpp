@@ -1,0 +1,243 @@
+#include "audit/audit_entry.hpp"
+
+#include "audit/json_line.hpp"
+
+#include <openssl/rand.h>
+#include <pthread.h>
+
+#include <atomic>
+#include <cctype>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <cstdio>
+#include <ctime>
+
+namespace toolgate {
+
+std::string_view outcome_name(AuditOutcome o) { return kAuditOutcomeNames[static_cast<std::size_t>(o)]; }
+
+std::optional<AuditOutcome> parse_outcome(std::string_view name) {
+  for (std::size_t i = 0; i < kAuditOutcomeNames.size(); ++i)
+    if (kAuditOutcomeNames[i] == name) return static_cast<AuditOutcome>(i);
+  return std::nullopt;
+}
+
+std::string format_audit_timestamp(std::chrono::system_clock::time_point t) {
+  using namespace std::chrono;
+  auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  int millis = static_cast<int>(ms % 1000);
+  if (millis < 0) {  // before 1970: keep the fraction positive
+    millis += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+namespace {
+
+bool read_digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  pos += n;
+  return true;
+}
+
+bool expect(std::string_view s, std::size_t& pos, char c) {
+  if (pos >= s.size() || std::toupper(static_cast<unsigned char>(s[pos])) != c) return false;
+  ++pos;
+  return true;
+}
+
+bool is_lower_hex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s) {
+  std::size_t p = 0;
+  int y, mo, d, h, mi, se;
+  if (!read_digits(s, p, 4, y) || !expect(s, p, '-') || !read_digits(s, p, 2, mo) || !expect(s, p, '-') ||
+      !read_digits(s, p, 2, d) || !expect(s, p, 'T') || !read_digits(s, p, 2, h) || !expect(s, p, ':') ||
+      !read_digits(s, p, 2, mi) || !expect(s, p, ':') || !read_digits(s, p, 2, se))
+    return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  long long nanos = 0;
+  if (p < s.size() && s[p] == '.') {
+    ++p;
+    std::size_t digits = 0;
+    long long scale = 100000000;
+    while (p < s.size() && std::isdigit(static_cast<unsigned char>(s[p]))) {
+      nanos += (s[p] - '0') * scale;
+      scale /= 10;
+      ++p;
+      ++digits;
+    }
+    if (digits == 0) return std::nullopt;
+  }
+  long offset_secs = 0;
+  if (p < s.size() && (s[p] == 'Z' || s[p] == 'z')) {
+    ++p;
+  } else if (p < s.size() && (s[p] == '+' || s[p] == '-')) {
+    int sign = s[p] == '-' ? -1 : 1;
+    ++p;
+    int oh, om;
+    if (!read_digits(s, p, 2, oh) || !expect(s, p, ':') || !read_digits(s, p, 2, om) || oh > 23 || om > 59)
+      return std::nullopt;
+    offset_secs = sign * (oh * 3600L + om * 60L);
+  } else {
+    return std::nullopt;
+  }
+  if (p != s.size()) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = se;
+  std::time_t t = timegm(&tm);
+  auto tp = std::chrono::system_clock::from_time_t(t - offset_secs);
+  return tp + std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(nanos));
+}
+
+std::optional<std::string> trace_id_from_traceparent(std::string_view tp) {
+  // version "-" trace-id "-" parent-id "-" flags; later versions may append "-..." fields.
+  if (tp.size() < 55 || tp[2] != '-' || tp[35] != '-' || tp[52] != '-') return std::nullopt;
+  std::string_view version = tp.substr(0, 2), trace = tp.substr(3, 32), parent = tp.substr(36, 16),
+                   flags = tp.substr(53, 2);
+  if (!is_lower_hex(version) || !is_lower_hex(trace) || !is_lower_hex(parent) || !is_lower_hex(flags))
+    return std::nullopt;
+  if (version == "ff") return std::nullopt;
+  if (version == "00" && tp.size() != 55) return std::nullopt;
+  if (tp.size() > 55 && tp[55] != '-') return std::nullopt;
+  if (trace.find_first_not_of('0') == std::string_view::npos) return std::nullopt;
+  if (parent.find_first_not_of('0') == std::string_view::npos) return std::nullopt;
+  return std::string(trace);
+}
+
+namespace {
+
+// Ids come from OpenSSL's CSPRNG in 512-byte gulps per thread: one RAND_bytes call (and its
+// getpid) per ~20 entries instead of two per entry. A fork empties every pool in the child.
+std::atomic<unsigned> g_fork_generation{0};
+
+struct RandomPool {
+  unsigned char buf[512];
+  std::size_t pos = sizeof buf;
+  unsigned generation = 0;
+
+  void take(unsigned char* out, std::size_t n) {
+    static std::once_flag once;
+    std::call_once(once, [] { pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1); }); });
+    unsigned gen = g_fork_generation.load(std::memory_order_relaxed);
+    if (pos + n > sizeof buf || gen != generation) {
+      if (RAND_bytes(buf, sizeof buf) != 1) throw std::runtime_error("RAND_bytes failed");
+      pos = 0;
+      generation = gen;
+    }
+    std::memcpy(out, buf + pos, n);
+    std::memset(buf + pos, 0, n);
+    pos += n;
+  }
+};
+
+thread_local RandomPool t_pool;
+
+std::string hex_of(const unsigned char* p, std::size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = digits[p[i] >> 4];
+    out[2 * i + 1] = digits[p[i] & 15];
+  }
+  return out;
+}
+
+void member(std::string& out, const char* key, std::string_view value) {
+  out.push_back(',');
+  out.append(key);
+  append_json_string(out, value);
+}
+
+void optional_member(std::string& out, const char* key, std::string_view value) {
+  if (!value.empty()) member(out, key, value);
+}
+
+}  // namespace
+
+std::string new_trace_id() {
+  unsigned char b[16];
+  t_pool.take(b, sizeof b);
+  return hex_of(b, sizeof b);
+}
+
+std::string new_audit_id() {
+  unsigned char b[16];
+  t_pool.take(b, sizeof b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  std::string h = hex_of(b, sizeof b);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
+
+std::string canonical_prefix(const AuditEntry& e) {
+  std::string out;
+  out.reserve(512);
+  out.append("{\"id\":");
+  append_json_string(out, e.id);
+  member(out, "\"timestamp\":", e.timestamp);
+  member(out, "\"actor\":", e.actor);
+  member(out, "\"tenant\":", e.tenant);
+  member(out, "\"tool\":", e.tool);
+  optional_member(out, "\"plugin\":", e.plugin);
+  optional_member(out, "\"pluginVersion\":", e.plugin_version);
+  out.append(",\"input\":");
+  append_json_value(out, e.input);
+  member(out, "\"outcome\":", outcome_name(e.outcome));
+  out.append(",\"latencyMs\":").append(std::to_string(e.latency_ms));
+  member(out, "\"errorCode\":", e.error_code);
+  optional_member(out, "\"errorMessage\":", e.error_message);
+  if (!e.request_id.is_null()) {
+    out.append(",\"requestId\":");
+    append_json_value(out, e.request_id);
+  }
+  member(out, "\"traceId\":", e.trace_id);
+  optional_member(out, "\"consentId\":", e.consent_id);
+  optional_member(out, "\"jobId\":", e.job_id);
+  optional_member(out, "\"clientName\":", e.client_name);
+  optional_member(out, "\"clientVersion\":", e.client_version);
+  optional_member(out, "\"policyDigest\":", e.policy_digest);
+  optional_member(out, "\"manifestDigest\":", e.manifest_digest);
+  return out;
+}
+
+std::string canonical_from_prefix(std::string_view prefix, std::string_view prev) {
+  std::string out;
+  out.reserve(prefix.size() + prev.size() + 12);
+  out.append(prefix).append(",\"prev\":\"").append(prev).append("\"}");
+  return out;
+}
+
+std::string line_with_hash(std::string_view canonical, std::string_view hash) {
+  std::string out;
+  out.reserve(canonical.size() + hash.size() + 12);
+  out.append(canonical.substr(0, canonical.size() - 1)).append(",\"hash\":\"").append(hash).append("\"}");
+  return out;
+}
+
+}  // namespace toolgate

@@ -1,0 +1,101 @@
+// The audit trail writer: one AuditLog per process, shared by every worker thread. append()
+// redacts the entry's input, links it into the hash chain (chain.hpp), writes it as one JSON
+// line to DIR/audit.jsonl (rotating, rotating_sink.hpp), flushes it to the file before
+// returning (fsync too when configured) and copies it to the configured taps.
+//
+// Failure policy. If the entry cannot be written (disk full, permission, directory gone),
+// append() returns false and last_error() says why: with failMode "closed" (the default) the
+// caller must refuse the call. The condition is logged once to stderr (spdlog default logger),
+// not per call; every later append() retries from scratch (recreating the directory, reopening
+// the file), so the log heals by itself when the disk does, and logs that it did. With failMode
+// "open" append() still returns true, the entry is lost and counted (failed_appends()).
+// An entry whose write failed part-way leaves a torn line; the next successful open terminates
+// it and writes an `audit_recovered` entry that commits to the torn bytes' SHA-256, which
+// `audit verify` accepts. If the audit files vanish while running, the chain continues from the
+// last hash in memory after an `audit_recovered` entry with errorCode "files_missing".
+//
+// Group commit: concurrent append() calls queue their entries; whichever thread gets to write
+// takes the whole queue and writes it with one write(2) (and one fsync), then every caller in
+// the batch returns. Each entry is still in the file before its own append() returns. If the
+// batch's write fails, every entry in it is refused.
+//
+// Lifetime: construct from the parsed config at start-up (nothing touches the disk until
+// open() or the first append(); a process that only answers `server/discover` creates no
+// files); destroy after the last call. Thread-safe: append() may be called concurrently;
+// entries are written, chained and tapped in one order.
+#pragma once
+
+#include "audit/audit_config.hpp"
+#include "audit/audit_entry.hpp"
+#include "audit/audit_tap.hpp"
+#include "audit/chain.hpp"
+#include "audit/redactor.hpp"
+#include "audit/rotating_sink.hpp"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace toolgate {
+
+class AuditLog {
+ public:
+  explicit AuditLog(AuditConfig config);
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  // Opens the directory and file now (to surface problems at start-up); optional. False with
+  // last_error() on failure; append() will keep retrying regardless.
+  bool open();
+
+  // For a pre-flight check before running a call: true while healthy; after a failure it
+  // retries opening the log (that is how a log nobody writes to finds out it works again) and
+  // returns false with `why` if that fails and failMode is closed. Optimistic: only append()
+  // proves an entry can be written (a full disk may still accept an open).
+  bool ready(std::string& why);
+
+  // Fills id, timestamp and traceId when empty, redacts input and errorMessage, sets prev and
+  // hash, writes. latencyMs below 0 is written as 0.
+  // True when the entry is in the file (or the log is disabled, or failMode is open).
+  bool append(AuditEntry& e);
+
+  // Why the last write failed; empty while healthy.
+  std::string last_error() const;
+  bool healthy() const { return healthy_.load(); }
+  std::uint64_t failed_appends() const { return failed_.load(); }
+
+  // The redactor built from the config; add the caller's credential with add_literal() and
+  // reuse it for stderr diagnostics.
+  const std::shared_ptr<Redactor>& redactor() const { return redactor_; }
+  const AuditConfig& config() const { return config_; }
+  const std::vector<std::unique_ptr<AuditTap>>& taps() const { return taps_; }
+
+ private:
+  struct Pending;
+  // Writes every queued entry (group commit) and marks each done; called with write_mu_ held.
+  void write_batch(std::vector<Pending*>& batch);
+  void chain_line(const std::string& prefix, AuditEntry* e, std::vector<std::string>& lines);
+  bool after_scan(const ChainTail& tail, std::vector<std::string>& lines, std::string& error);
+  void report(bool ok, const std::string& error, std::size_t entries);
+
+  AuditConfig config_;
+  std::shared_ptr<Redactor> redactor_;
+  std::vector<std::unique_ptr<AuditTap>> taps_;
+
+  std::mutex queue_mu_;  // guards queue_
+  std::vector<Pending*> queue_;
+  std::mutex write_mu_;  // held by the one thread writing a batch; guards everything below
+  ChainHasher hasher_;
+  AuditFileSink sink_;
+  std::string last_hash_;       // chain end including buffered lines; empty until known
+  std::string committed_hash_;  // chain end as flushed to the file
+  mutable std::mutex error_mu_;
+  std::string last_error_;
+  std::atomic<bool> healthy_{true};
+  std::atomic<std::uint64_t> failed_{0};
+};
+
+}  // namespace toolgate

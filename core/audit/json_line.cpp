@@ -1,0 +1,113 @@
+#include "audit/json_line.hpp"
+
+namespace toolgate {
+
+namespace json = boost::json;
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  return n;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t i = 0, run = 0;  // [run, i) is copied verbatim
+  auto flush = [&] { out.append(s.data() + run, i - run); };
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      std::size_t n = utf8_sequence(s, i);
+      if (n) {
+        i += n;
+        continue;
+      }
+      flush();
+      out.append("\\ufffd");
+      run = ++i;
+      continue;
+    }
+    flush();
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      default:
+        out.append("\\u00");
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
+    }
+    run = ++i;
+  }
+  flush();
+  out.push_back('"');
+}
+
+void append_json_value(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_string(out, kv.key());
+        out.push_back(':');
+        append_json_value(out, kv.value());
+      }
+      out.push_back('}');
+      break;
+    }
+    case json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_value(out, item);
+      }
+      out.push_back(']');
+      break;
+    }
+    case json::kind::string:
+      append_json_string(out, v.get_string());
+      break;
+    default:  // numbers, booleans, null
+      out.append(json::serialize(v));
+  }
+}
+
+}  // namespace toolgate

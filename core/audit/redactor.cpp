@@ -1,0 +1,226 @@
+#include "audit/redactor.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <stdexcept>
+
+namespace toolgate {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string normalise_key(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (char c : key) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) out.push_back(static_cast<char>(std::tolower(u)));
+  }
+  return out;
+}
+
+constexpr auto kFlags = boost::regex::perl;
+
+}  // namespace
+
+std::vector<std::string> default_redact_keys() {
+  return {"password", "passwd",       "token",         "secret",       "api_key",      "apikey",
+          "authorization", "cookie",  "private_key",   "access_token", "refresh_token", "client_secret"};
+}
+
+namespace {
+
+// The built-in patterns with the words one of which must occur (compared lower-case) for the
+// pattern to possibly match. Checking those with a substring search first skips the regex
+// engine for almost every string; a trigger may over-approximate, never under-approximate.
+struct Builtin {
+  const char* pattern;
+  std::vector<std::string> triggers;
+};
+
+const std::vector<Builtin>& builtins() {
+  static const std::vector<Builtin> table = {
+      // HTTP bearer credentials: "Bearer <token>".
+      {R"((?i)\bbearer\s+(?<secret>[a-z0-9._~+/=-]{8,}))", {"bearer"}},
+      // JWT / JWS compact form: base64url JSON header and payload ("eyJ" = '{"').
+      {R"(\beyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*)", {"eyj"}},
+      // PEM private keys (RSA, EC, OPENSSH, ENCRYPTED, ...), also when cut off before END.
+      {R"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\z))", {"-----begin"}},
+      // AWS access key ids (long-term AKIA, temporary ASIA and the other IAM prefixes).
+      {R"(\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b)",
+       {"akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"}},
+      // GitHub tokens.
+      {R"(\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))",
+       {"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
+      // Slack tokens.
+      {R"(\bxox[abposr]-[A-Za-z0-9-]{10,})", {"xox"}},
+      // Google API keys.
+      {R"(\bAIza[0-9A-Za-z_-]{35})", {"aiza"}},
+      // "sk-..." style API keys and Stripe live/test keys.
+      {R"(\bsk-[A-Za-z0-9_-]{20,}|\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,})", {"sk-", "k_live_", "k_test_"}},
+      // user:password@ in URLs.
+      {R"(://(?<secret>[^/\s:@]+:[^/\s@]+)@)", {"://"}},
+      // password=..., api_key: ... in free text (connection strings, command lines).
+      {R"((?i)\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*[=:]\s*(?<secret>[^\s&;,'"]+))",
+       {"passw", "pwd", "secret", "token", "key"}},
+  };
+  return table;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> default_redact_patterns() {
+  std::vector<std::string> out;
+  for (const auto& b : builtins()) out.emplace_back(b.pattern);
+  return out;
+}
+
+std::optional<std::string> Redactor::pattern_error(const std::string& pattern) {
+  try {
+    boost::regex re(pattern, kFlags);
+    (void)re;
+    return std::nullopt;
+  } catch (const boost::regex_error& e) {
+    return std::string(e.what());
+  }
+}
+
+Redactor::Redactor(const std::vector<std::string>& keys, const std::vector<std::string>& patterns) {
+  for (const auto& k : keys) {
+    std::string n = normalise_key(k);
+    if (!n.empty()) keys_.push_back(std::move(n));
+  }
+  for (const auto& p : patterns) {
+    try {
+      Pattern compiled{boost::regex(p, kFlags), p.find("(?<secret>") != std::string::npos, {}};
+      for (const auto& b : builtins())
+        if (p == b.pattern) compiled.triggers = b.triggers;
+      patterns_.push_back(std::move(compiled));
+    } catch (const boost::regex_error& e) {
+      throw std::invalid_argument("invalid redaction pattern '" + p + "': " + e.what());
+    }
+  }
+}
+
+Redactor::Redactor() : Redactor(default_redact_keys(), default_redact_patterns()) {}
+
+void Redactor::add_literal(std::string secret) {
+  if (secret.size() < 4) return;
+  std::unique_lock lock(literals_mu_);
+  for (const auto& l : literals_)
+    if (l == secret) return;
+  // Longest first, so a secret that extends another is replaced whole.
+  auto at = std::find_if(literals_.begin(), literals_.end(), [&](const std::string& l) { return l.size() < secret.size(); });
+  literals_.insert(at, std::move(secret));
+}
+
+bool Redactor::is_secret_key(std::string_view key) const {
+  std::string n = normalise_key(key);
+  for (const auto& k : keys_)
+    if (n.find(k) != std::string::npos) return true;
+  return false;
+}
+
+std::string Redactor::redact_text(std::string_view text) const {
+  std::string out(text);
+  {
+    std::shared_lock lock(literals_mu_);
+    for (const auto& lit : literals_) {
+      for (std::size_t at = out.find(lit); at != std::string::npos; at = out.find(lit, at + kRedactedMark.size()))
+        out.replace(at, lit.size(), kRedactedMark);
+    }
+  }
+  std::string lowered;  // for trigger checks; rebuilt after a replacement
+  bool lowered_valid = false;
+  for (const auto& p : patterns_) {
+    if (!p.triggers.empty()) {
+      if (!lowered_valid) {
+        lowered = ascii_lower(out);
+        lowered_valid = true;
+      }
+      bool possible = false;
+      for (const auto& t : p.triggers)
+        if (lowered.find(t) != std::string::npos) {
+          possible = true;
+          break;
+        }
+      if (!possible) continue;
+    }
+    try {
+      if (apply(p, out)) lowered_valid = false;
+    } catch (const std::runtime_error&) {
+      return std::string(kRedactedMark);  // too complex to scan: fail safe
+    }
+  }
+  return out;
+}
+
+// Replaces every match (or its `secret` group) in `text`; leaves `text` untouched, without
+// copying, when nothing matches, which is the common case.
+bool Redactor::apply(const Pattern& p, std::string& text) {
+  boost::smatch m;
+  auto it = text.cbegin(), end = text.cend();
+  if (!boost::regex_search(it, end, m, p.re)) return false;
+  std::string out;
+  out.reserve(text.size());
+  auto flags = boost::regex_constants::match_default;
+  do {
+    const auto& whole = m[0];
+    auto cut_from = whole.first, cut_to = whole.second;
+    if (p.has_secret_group && m["secret"].matched) {
+      cut_from = m["secret"].first;
+      cut_to = m["secret"].second;
+    }
+    out.append(it, cut_from).append(kRedactedMark).append(cut_to, whole.second);
+    it = whole.second;
+    if (whole.first == whole.second) {  // an empty match: step over one character
+      if (it == end) break;
+      out.push_back(*it++);
+    }
+    flags |= boost::regex_constants::match_prev_avail | boost::regex_constants::match_not_bob;
+  } while (it != end && boost::regex_search(it, end, m, p.re, flags));
+  out.append(it, end);
+  text = std::move(out);
+  return true;
+}
+
+void Redactor::redact_in_place(json::value& v) const {
+  switch (v.kind()) {
+    case json::kind::object:
+      for (auto& kv : v.get_object()) {
+        if (!kv.value().is_null() && is_secret_key(kv.key()))
+          kv.value() = kRedactedMark;
+        else
+          redact_in_place(kv.value());
+      }
+      break;
+    case json::kind::array:
+      for (auto& item : v.get_array()) redact_in_place(item);
+      break;
+    case json::kind::string: {
+      const json::string& s = v.get_string();
+      std::string r = redact_text(std::string_view(s.data(), s.size()));
+      if (r.size() != s.size() || std::string_view(r) != std::string_view(s.data(), s.size())) v = r;
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+json::value Redactor::redact(const json::value& v) const {
+  json::value out = v;
+  redact_in_place(out);
+  return out;
+}
+
+}  // namespace toolgate

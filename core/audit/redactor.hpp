@@ -1,0 +1,75 @@
+// Scrubs secrets out of JSON values and text before anything is written: audit inputs, stderr
+// diagnostics, tap output. Three rules, applied in this order:
+//  1. literals: every occurrence of a registered secret string (the caller's own credential) is
+//     replaced wherever it appears inside a string;
+//  2. secret-like keys: an object member whose key, lower-cased with every character outside
+//     [a-z0-9] removed, CONTAINS one of the configured names (normalised the same way) has its
+//     whole value replaced, objects and arrays included (null stays null). So "api_key" also
+//     catches "X-Api-Key", "apikey" and "x_api_key_2", and "password" catches "db_password".
+//     Deliberately broad: "token" also hides "max_tokens"; over-redaction is the safe error;
+//  3. patterns (Perl-syntax regular expressions, Boost.Regex): every match inside a string is
+//     replaced; when the pattern has a named group `secret`, only that group is, so
+//     "password=hunter2" becomes "password=[REDACTED]". A pattern that exceeds Boost.Regex's
+//     complexity limit redacts the whole string. Built-in patterns are only run on text that
+//     contains one of their trigger words (a substring check, much cheaper than the regex
+//     engine); configured patterns always run.
+// Matches become "[REDACTED]". Keys themselves are never rewritten.
+//
+// Construct once (patterns compile then); redact()/redact_text() are const and safe to call
+// from many threads at once, also while another thread calls add_literal().
+#pragma once
+
+#include <boost/json.hpp>
+#include <boost/regex.hpp>
+
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace toolgate {
+
+inline constexpr std::string_view kRedactedMark = "[REDACTED]";
+
+// password, token, secret, api_key, apikey, authorization, cookie, private_key, ...
+std::vector<std::string> default_redact_keys();
+// Bearer tokens, JWTs, PEM private key blocks, AWS key ids, GitHub/Slack/Google/"sk-" keys,
+// passwords in URLs and in key=value text.
+std::vector<std::string> default_redact_patterns();
+
+class Redactor {
+ public:
+  // Throws std::invalid_argument naming the pattern if one does not compile (parse_audit_config
+  // reports that as a config error first, with its JSONPath).
+  Redactor(const std::vector<std::string>& keys, const std::vector<std::string>& patterns);
+  // Default keys and patterns.
+  Redactor();
+
+  boost::json::value redact(const boost::json::value& v) const;
+  std::string redact_text(std::string_view text) const;
+  bool is_secret_key(std::string_view key) const;
+
+  // Registers a secret to scrub verbatim (ignored if shorter than 4 bytes: too likely to hit
+  // ordinary text). Thread-safe.
+  void add_literal(std::string secret);
+
+  // Error text if `pattern` does not compile, nullopt if it does.
+  static std::optional<std::string> pattern_error(const std::string& pattern);
+
+ private:
+  struct Pattern {
+    boost::regex re;
+    bool has_secret_group;
+    std::vector<std::string> triggers;  // built-in patterns only: cheap pre-check words
+  };
+  void redact_in_place(boost::json::value& v) const;
+  static bool apply(const Pattern& p, std::string& text);
+
+  std::vector<std::string> keys_;  // normalised
+  std::vector<Pattern> patterns_;
+  mutable std::shared_mutex literals_mu_;
+  std::vector<std::string> literals_;
+};
+
+}  // namespace toolgate

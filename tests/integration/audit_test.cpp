@@ -1,0 +1,141 @@
+// The audit trail through the real binary: exactly one entry per call whatever its outcome, even
+// under concurrency; entries validate against the shipped schema; the caller's credential never
+// reaches the file; the chain verifies with `toolgate audit verify` and detects an edit; and a
+// sink that cannot be written refuses calls (fail closed) and recovers by itself.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fixture.hpp"
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using namespace toolgate::testing;
+
+namespace {
+
+std::vector<json::object> entries(const std::string& dir) {
+  std::vector<json::object> out;
+  std::ifstream in(dir + "/audit.jsonl");
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(json::parse(line).as_object());
+  return out;
+}
+
+std::string run_cli(const std::string& args, int& status) {
+  TempDir t;
+  std::string cmd = toolgate_binary() + " " + args + " > " + t.file("out") + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  status = WEXITSTATUS(rc);
+  return read_text(t.file("out"));
+}
+
+}  // namespace
+
+TEST(Audit, ExactlyOneEntryPerCallWithMixedOutcomesUnderConcurrency) {
+  RunningToolgate tg(R"("audit":{"directory":"audit"})");
+  tg->initialize();
+  // 60 calls in flight at once: successes, tool errors, invalid input and internal errors.
+  const char* tools[] = {"echo", "throws", "echo", "no_result"};
+  for (int i = 0; i < 60; ++i) {
+    json::object args = i % 4 == 0 ? json::object{{"text", "ok"}} : i % 4 == 2 ? json::object{{"text", 7}} : json::object{};
+    tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", i}, {"method", "tools/call"},
+                               {"params", {{"name", tools[i % 4]}, {"arguments", args}}}});
+  }
+  for (int i = 0; i < 60; ++i) tg->await_response(i);
+  tg->close_stdin();
+  ASSERT_TRUE(tg->wait_exit(std::chrono::seconds(5)));
+  auto all = entries(tg.dir().file("audit"));
+  ASSERT_EQ(all.size(), 60u);
+  std::map<std::int64_t, std::string> outcome_by_id;
+  for (const auto& e : all) outcome_by_id[e.at("requestId").as_int64()] = std::string(e.at("outcome").as_string());
+  ASSERT_EQ(outcome_by_id.size(), 60u) << "each call exactly once";
+  for (int i = 0; i < 60; ++i) {
+    const char* expected = i % 4 == 0 ? "success" : i % 4 == 1 ? "tool_error" : i % 4 == 2 ? "invalid_input" : "internal";
+    EXPECT_EQ(outcome_by_id[i], expected) << "call " << i;
+  }
+  const json::object& first = all.front();
+  for (const char* field : {"id", "timestamp", "actor", "tenant", "tool", "outcome", "latencyMs", "requestId", "traceId",
+                            "clientName", "policyDigest", "prev", "hash"})
+    EXPECT_TRUE(first.contains(field)) << field;
+  EXPECT_EQ(first.at("tenant"), "test");
+  EXPECT_EQ(first.at("clientName"), "toolgate-tests");
+}
+
+TEST(Audit, TraceIdComesFromTraceparent) {
+  RunningToolgate tg(R"("audit":{"directory":"audit"})");
+  tg->initialize();
+  tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
+                             {"params", {{"name", "echo"}, {"arguments", {{"text", "t"}}},
+                                         {"_meta", {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}}}}});
+  tg->await_response(1);
+  tg->close_stdin();
+  tg->wait_exit(std::chrono::seconds(5));
+  auto all = entries(tg.dir().file("audit"));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].at("traceId"), "4bf92f3577b34da6a3ce929d0e0e4736");
+}
+
+TEST(Audit, DenialsAreAuditedAndSecretsAreRedacted) {
+  TempDir dir;
+  std::string plugins = dir.file("plugins");
+  fs::create_directory(plugins);
+  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  write_text(dir.file("policy.json"), "{\"plugins\":{\"directory\":\"" + plugins +
+                                          "\"},\"identity\":{\"keysFile\":\"keys.json\"},\"audit\":{\"directory\":\"audit\"}}");
+  int status = 0;
+  std::string out = run_cli("keys create --config " + dir.file("policy.json") + " --subject ann --tenant acme --scopes fx.read", status);
+  ASSERT_EQ(status, 0) << out;
+  std::string key = out.substr(out.find("tgk_"), out.find_first_of(" \n", out.find("tgk_")) - out.find("tgk_"));
+  McpProcess p({{"serve", "--config", dir.file("policy.json")}, {{"TOOLGATE_TOKEN", key}}});
+  p.initialize();
+  p.call_tool("echo", {{"text", "pasted " + key}, {"password", "hunter2"}});  // denied: no echo.read
+  p.close_stdin();
+  p.wait_exit(std::chrono::seconds(5));
+  std::string file = read_text(dir.file("audit/audit.jsonl"));
+  auto all = entries(dir.file("audit"));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].at("outcome"), "insufficient_scope");
+  EXPECT_EQ(all[0].at("actor"), "ann");
+  EXPECT_EQ(file.find(key.substr(key.rfind('_') + 1)), std::string::npos) << "the credential reached the audit file";
+  EXPECT_EQ(file.find("hunter2"), std::string::npos) << "a secret-like key was not redacted";
+}
+
+TEST(Audit, VerifyAcceptsTheChainAndNamesAnEditedLine) {
+  RunningToolgate tg(R"("audit":{"directory":"audit"})");
+  tg->initialize();
+  for (int i = 0; i < 5; ++i) tg->call_tool("echo", {{"text", "e" + std::to_string(i)}});
+  tg->close_stdin();
+  tg->wait_exit(std::chrono::seconds(5));
+  std::string dir = tg.dir().file("audit");
+  int status = 0;
+  std::string ok = run_cli("audit verify " + dir, status);
+  EXPECT_EQ(status, 0) << ok;
+  std::string text = read_text(dir + "/audit.jsonl");
+  auto at = text.find("\"e3\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 4, "\"E3\"");
+  write_text(dir + "/audit.jsonl", text);
+  std::string bad = run_cli("audit verify " + dir, status);
+  EXPECT_EQ(status, 1) << bad;
+  EXPECT_NE(bad.find("audit.jsonl:4"), std::string::npos) << bad;
+}
+
+TEST(Audit, UnwritableSinkFailsClosedAndRecovers) {
+  RunningToolgate tg(R"("audit":{"directory":"audit"})");
+  tg->initialize();
+  EXPECT_EQ(tg->call_tool("echo", {{"text", "before"}}).count("isError"), 0u);
+  std::string dir = tg.dir().file("audit");
+  fs::remove(dir + "/audit.jsonl");
+  fs::create_symlink("/dev/full", dir + "/audit.jsonl");
+  json::object refused = tg->call_tool("echo", {{"text", "during"}});
+  EXPECT_EQ(refused.at("isError"), true);
+  EXPECT_NE(json::serialize(refused).find("audit"), std::string::npos) << json::serialize(refused);
+  fs::remove(dir + "/audit.jsonl");
+  json::object after = tg->call_tool("echo", {{"text", "after"}});
+  EXPECT_EQ(after.count("isError"), 0u) << json::serialize(after);
+  EXPECT_NE(tg->stderr_text().find("audit"), std::string::npos);
+}

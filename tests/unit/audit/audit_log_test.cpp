@@ -1,0 +1,387 @@
+#include "audit/audit_files.hpp"
+#include "audit/audit_log.hpp"
+#include "audit/audit_verify.hpp"
+#include "test_helpers.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+namespace toolgate {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using test::TempDir;
+
+std::string dump(const VerifyReport& r) {
+  std::string s;
+  for (const auto& p : r.problems) s += "problem: " + p + "\n";
+  for (const auto& n : r.notes) s += "note: " + n + "\n";
+  return s;
+}
+
+TEST(AuditLog, WritesOneChainedLinePerEntry) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.sub("audit")));
+  std::vector<AuditEntry> written;
+  for (int i = 0; i < 5; ++i) {
+    AuditEntry e = test::sample_entry(i);
+    ASSERT_TRUE(log.append(e)) << log.last_error();
+    written.push_back(e);
+  }
+  auto lines = test::read_lines(tmp.sub("audit/audit.jsonl"));
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(written[0].prev, std::string(kGenesisHash));
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    json::object o = json::parse(lines[i]).as_object();
+    EXPECT_EQ(o.at("id"), json::value(written[i].id));
+    EXPECT_EQ(o.at("hash"), json::value(written[i].hash));
+    EXPECT_EQ(o.at("prev"), json::value(written[i].prev));
+    if (i) {
+      EXPECT_EQ(written[i].prev, written[i - 1].hash);
+    }
+    EXPECT_EQ(written[i].trace_id.size(), 32u);
+  }
+  VerifyReport r = verify_audit_dir(tmp.sub("audit"), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+  EXPECT_EQ(r.entries, 5u);
+  EXPECT_TRUE(r.notes.empty()) << dump(r);
+}
+
+TEST(AuditLog, EntriesMatchTheSchema) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.path()));
+  AuditEntry full = test::sample_entry(1);
+  full.consent_id = "c-1";
+  full.job_id = "j-1";
+  full.error_message = "the upstream resolver timed out";
+  full.trace_id = *trace_id_from_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  AuditEntry bare;  // nothing optional, unauthenticated
+  bare.outcome = AuditOutcome::unauthenticated;
+  bare.error_code = "unauthenticated";
+  ASSERT_TRUE(log.append(full));
+  ASSERT_TRUE(log.append(bare));
+  test::write_text(tmp.sub("audit.jsonl"), test::read_text(tmp.sub("audit.jsonl")) + "{\"torn");
+  AuditLog reopened(test::test_config(tmp.path()));
+  AuditEntry after = test::sample_entry(2);
+  ASSERT_TRUE(reopened.append(after));  // preceded by an audit_recovered entry
+  auto lines = test::read_lines(tmp.sub("audit.jsonl"));
+  ASSERT_EQ(lines.size(), 5u);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i == 2) continue;  // the torn line
+    auto errors = test::schema_errors(json::parse(lines[i]));
+    EXPECT_TRUE(errors.empty()) << "line " << i + 1 << ": " << (errors.empty() ? "" : errors[0]) << "\n" << lines[i];
+  }
+  EXPECT_EQ(json::parse(lines[0]).at("traceId"), json::value("4bf92f3577b34da6a3ce929d0e0e4736"));
+  EXPECT_EQ(json::parse(lines[3]).at("outcome"), json::value("audit_recovered"));
+  // And the schema really rejects a broken entry.
+  json::value bad = json::parse(lines[0]);
+  bad.as_object()["outcome"] = "maybe";
+  bad.as_object()["extra"] = 1;
+  EXPECT_EQ(test::schema_errors(bad).size() >= 2, true);
+}
+
+TEST(AuditLog, RedactsInputBeforeWriting) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.path()));
+  const std::string credential = "tgk_live_9f8e7d6c5b4a";
+  log.redactor()->add_literal(credential);
+  AuditEntry e = test::sample_entry(1);
+  e.input = json::parse(R"({"password": "hunter2", "cmd": "login --key )" + credential +
+                        R"(", "auth": "Bearer abcdefgh12345678"})");
+  e.error_message = "login with " + credential + " failed";
+  ASSERT_TRUE(log.append(e));
+  std::string text = test::read_text(tmp.sub("audit.jsonl"));
+  EXPECT_EQ(text.find("hunter2"), std::string::npos);
+  EXPECT_EQ(text.find(credential), std::string::npos);
+  EXPECT_EQ(text.find("abcdefgh12345678"), std::string::npos);
+  EXPECT_EQ(json::parse(text).at("input"),
+            json::parse(R"({"password": "[REDACTED]", "cmd": "login --key [REDACTED]", "auth": "Bearer [REDACTED]"})"));
+  EXPECT_EQ(json::parse(text).at("errorMessage"), json::value("login with [REDACTED] failed"));
+}
+
+TEST(AuditLog, CreatesPrivateDirectoryAndFiles) {
+  TempDir tmp;
+  mode_t old = ::umask(0);  // prove the modes do not depend on the umask
+  {
+    AuditConfig c = test::test_config(tmp.sub("a/b/audit"));
+    c.max_file_bytes = 4096;
+    AuditLog log(c);
+    for (int i = 0; i < 30; ++i) {
+      AuditEntry e = test::sample_entry(i);
+      ASSERT_TRUE(log.append(e)) << log.last_error();
+    }
+  }
+  ::umask(old);
+  EXPECT_EQ(test::file_mode(tmp.sub("a")), 0700u);
+  EXPECT_EQ(test::file_mode(tmp.sub("a/b/audit")), 0700u);
+  ASSERT_TRUE(fs::exists(tmp.sub("a/b/audit/audit.1.jsonl")));
+  for (const auto& e : fs::directory_iterator(tmp.sub("a/b/audit")))
+    EXPECT_EQ(test::file_mode(e.path().string()), 0600u) << e.path();
+}
+
+TEST(AuditLog, TightensModeOfExistingFile) {
+  TempDir tmp;
+  test::write_text(tmp.sub("audit.jsonl"), "");
+  ::chmod(tmp.sub("audit.jsonl").c_str(), 0644);
+  AuditLog log(test::test_config(tmp.path()));
+  AuditEntry e = test::sample_entry(1);
+  ASSERT_TRUE(log.append(e));
+  EXPECT_EQ(test::file_mode(tmp.sub("audit.jsonl")), 0600u);
+}
+
+TEST(AuditLog, ConcurrentAppendsGiveExactlyNEntriesInOneChain) {
+  TempDir tmp;
+  AuditConfig c = test::test_config(tmp.path());
+  c.max_file_bytes = 64 * 1024;  // rotate while threads race
+  c.max_files = 1000;
+  AuditLog log(c);
+  constexpr int kThreads = 8, kPerThread = 150;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        AuditEntry e = test::sample_entry(i, "user" + std::to_string(t));
+        if (!log.append(e)) ++failures;
+        ids[t].push_back(e.id);
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto lines = test::all_entry_lines(tmp.path());
+  ASSERT_EQ(lines.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  std::set<std::string> on_disk;
+  for (const auto& l : lines) on_disk.insert(std::string(json::parse(l).at("id").as_string()));
+  for (const auto& v : ids)
+    for (const auto& id : v) EXPECT_TRUE(on_disk.count(id)) << id;
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+  EXPECT_EQ(r.entries, static_cast<std::size_t>(kThreads * kPerThread));
+  EXPECT_GT(r.files, 1u);
+}
+
+TEST(AuditLog, ChainContinuesAcrossRotation) {
+  TempDir tmp;
+  AuditConfig c = test::test_config(tmp.path());
+  c.max_file_bytes = 4096;
+  c.max_files = 100;
+  AuditLog log(c);
+  for (int i = 0; i < 60; ++i) {
+    AuditEntry e = test::sample_entry(i);
+    ASSERT_TRUE(log.append(e));
+  }
+  std::string error;
+  auto files = list_audit_files(tmp.path(), error);
+  ASSERT_TRUE(files);
+  ASSERT_GT(files->size(), 3u);
+  EXPECT_EQ(files->back().name, "audit.jsonl");
+  EXPECT_EQ(files->front().name, "audit." + std::to_string(files->size() - 1) + ".jsonl");
+  for (const auto& f : *files) EXPECT_LE(fs::file_size(f.path), 4096u) << f.name;
+  // The first line of each newer file links to the last line of the file before it.
+  for (std::size_t i = 1; i < files->size(); ++i) {
+    auto older = test::read_lines((*files)[i - 1].path), newer = test::read_lines((*files)[i].path);
+    EXPECT_EQ(json::parse(newer.front()).at("prev"), json::parse(older.back()).at("hash"));
+  }
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+  EXPECT_EQ(r.entries, 60u);
+}
+
+TEST(AuditLog, OldestFilesRotatedAwayStillVerify) {
+  TempDir tmp;
+  AuditConfig c = test::test_config(tmp.path());
+  c.max_file_bytes = 4096;
+  c.max_files = 2;
+  AuditLog log(c);
+  for (int i = 0; i < 60; ++i) {
+    AuditEntry e = test::sample_entry(i);
+    ASSERT_TRUE(log.append(e));
+  }
+  EXPECT_FALSE(fs::exists(tmp.sub("audit.3.jsonl")));
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+  EXPECT_LT(r.entries, 60u);
+  ASSERT_EQ(r.notes.size(), 1u) << dump(r);
+  EXPECT_EQ(r.notes[0], "audit.2.jsonl:1: the chain starts after entries that are not present (older files rotated away)");
+}
+
+TEST(AuditLog, ChainContinuesAcrossRestart) {
+  TempDir tmp;
+  std::string last_hash;
+  {
+    AuditLog log(test::test_config(tmp.path()));
+    for (int i = 0; i < 3; ++i) {
+      AuditEntry e = test::sample_entry(i);
+      ASSERT_TRUE(log.append(e));
+      last_hash = e.hash;
+    }
+  }
+  AuditLog again(test::test_config(tmp.path()));
+  ASSERT_TRUE(again.open()) << again.last_error();
+  AuditEntry e = test::sample_entry(3);
+  ASSERT_TRUE(again.append(e)) << again.last_error();
+  EXPECT_EQ(e.prev, last_hash);
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+  EXPECT_EQ(r.entries, 4u);
+}
+
+TEST(AuditLog, RestartAfterRotationFindsChainInOlderFile) {
+  TempDir tmp;
+  std::string last_hash;
+  {
+    AuditLog log(test::test_config(tmp.path()));
+    AuditEntry e = test::sample_entry(0);
+    ASSERT_TRUE(log.append(e));
+    last_hash = e.hash;
+  }
+  fs::rename(tmp.sub("audit.jsonl"), tmp.sub("audit.1.jsonl"));  // as if rotated just before exit
+  test::write_text(tmp.sub("audit.jsonl"), "");
+  AuditLog again(test::test_config(tmp.path()));
+  AuditEntry e = test::sample_entry(1);
+  ASSERT_TRUE(again.append(e));
+  EXPECT_EQ(e.prev, last_hash);
+}
+
+TEST(AuditLog, TornLastLineAfterCrashIsRecordedAndChainContinues) {
+  TempDir tmp;
+  std::string last_hash;
+  {
+    AuditLog log(test::test_config(tmp.path()));
+    for (int i = 0; i < 3; ++i) {
+      AuditEntry e = test::sample_entry(i);
+      ASSERT_TRUE(log.append(e));
+      last_hash = e.hash;
+    }
+  }
+  std::string torn = R"({"id":"0f0e","timestamp":"2026-)";
+  test::write_text(tmp.sub("audit.jsonl"), test::read_text(tmp.sub("audit.jsonl")) + torn);
+  VerifyReport before = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(before.ok) << dump(before);
+  ASSERT_EQ(before.notes.size(), 1u);
+  EXPECT_EQ(before.notes[0], "audit.jsonl:4: torn last line (" + std::to_string(torn.size()) +
+                                 " bytes, no newline) from an interrupted write; ignored");
+
+  test::LogCapture logs;
+  AuditLog again(test::test_config(tmp.path()));
+  AuditEntry e = test::sample_entry(9);
+  ASSERT_TRUE(again.append(e)) << again.last_error();
+  auto lines = test::read_lines(tmp.sub("audit.jsonl"));
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[3], torn);
+  json::object rec = json::parse(lines[4]).as_object();
+  EXPECT_EQ(rec.at("outcome"), json::value("audit_recovered"));
+  EXPECT_EQ(rec.at("errorCode"), json::value("torn_line"));
+  EXPECT_EQ(rec.at("prev"), json::value(last_hash));
+  EXPECT_EQ(rec.at("input").at("tornLines").at(0).at("bytes"), json::value(torn.size()));
+  EXPECT_EQ(e.prev, std::string(rec.at("hash").as_string()));
+  EXPECT_EQ(logs.count("torn_line in"), 1u) << logs.text();
+
+  VerifyReport after = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(after.ok) << dump(after);
+  EXPECT_EQ(after.entries, 5u);
+  ASSERT_EQ(after.notes.size(), 1u) << dump(after);
+  EXPECT_EQ(after.notes[0], "audit.jsonl:4: torn line (" + std::to_string(torn.size()) +
+                                " bytes) from an interrupted write, recorded by the recovery entry at audit.jsonl:5");
+}
+
+TEST(AuditLog, CompleteEntryMissingOnlyItsNewlineIsKept) {
+  TempDir tmp;
+  std::string last_hash;
+  {
+    AuditLog log(test::test_config(tmp.path()));
+    AuditEntry e = test::sample_entry(0);
+    ASSERT_TRUE(log.append(e));
+    last_hash = e.hash;
+  }
+  std::string text = test::read_text(tmp.sub("audit.jsonl"));
+  text.pop_back();
+  test::write_text(tmp.sub("audit.jsonl"), text);
+  AuditLog again(test::test_config(tmp.path()));
+  AuditEntry e = test::sample_entry(1);
+  ASSERT_TRUE(again.append(e));
+  EXPECT_EQ(e.prev, last_hash);
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+  EXPECT_EQ(r.entries, 2u);
+  EXPECT_TRUE(r.notes.empty()) << dump(r);
+}
+
+TEST(AuditLog, TwoWritersOnOneDirectoryKeepOneChain) {
+  // Two toolgate processes (two client sessions) sharing one audit directory: each AuditLog has
+  // its own file descriptors, so the cross-process lock and staleness checks are what keep order.
+  TempDir tmp;
+  AuditConfig c = test::test_config(tmp.path());
+  c.max_file_bytes = 16 * 1024;
+  c.max_files = 1000;
+  AuditLog a(c), b(c);
+  std::thread ta([&] {
+    for (int i = 0; i < 150; ++i) {
+      AuditEntry e = test::sample_entry(i, "a");
+      ASSERT_TRUE(a.append(e)) << a.last_error();
+    }
+  });
+  std::thread tb([&] {
+    for (int i = 0; i < 150; ++i) {
+      AuditEntry e = test::sample_entry(i, "b");
+      ASSERT_TRUE(b.append(e)) << b.last_error();
+    }
+  });
+  ta.join();
+  tb.join();
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+  EXPECT_EQ(r.entries, 300u);
+  EXPECT_TRUE(r.notes.empty()) << dump(r);
+}
+
+TEST(AuditLog, HmacChainNeedsTheKey) {
+  TempDir tmp;
+  AuditConfig c = test::test_config(tmp.sub("audit"));
+  c.hmac_key = "0123456789abcdef0123456789abcdef";
+  {
+    AuditLog log(c);
+    for (int i = 0; i < 4; ++i) {
+      AuditEntry e = test::sample_entry(i);
+      ASSERT_TRUE(log.append(e));
+    }
+  }
+  VerifyReport good = verify_audit_dir(tmp.sub("audit"), c.hmac_key);
+  EXPECT_TRUE(good.ok) << dump(good);
+  EXPECT_EQ(good.entries, 4u);
+
+  VerifyReport wrong = verify_audit_dir(tmp.sub("audit"), std::string("another key, 32 bytes long......"));
+  EXPECT_FALSE(wrong.ok);
+  ASSERT_EQ(wrong.problems.size(), 5u) << dump(wrong);
+  EXPECT_EQ(wrong.problems[0], "audit.jsonl:1: hash does not match the entry's contents (entry edited, or wrong HMAC key)");
+  EXPECT_EQ(wrong.problems[4], "no entry's hash matches its contents: wrong HMAC key, or the log was written without one");
+
+  VerifyReport keyless = verify_audit_dir(tmp.sub("audit"), std::nullopt);
+  EXPECT_FALSE(keyless.ok);
+  EXPECT_EQ(keyless.problems.back(), "no entry's hash matches its contents: wrong HMAC key, or the log was written with one");
+}
+
+TEST(AuditLog, DisabledWritesNothing) {
+  TempDir tmp;
+  AuditConfig c = test::test_config(tmp.sub("audit"));
+  c.enabled = false;
+  AuditLog log(c);
+  AuditEntry e = test::sample_entry(1);
+  EXPECT_TRUE(log.append(e));
+  EXPECT_FALSE(fs::exists(tmp.sub("audit")));
+}
+
+TEST(AuditLog, NothingTouchesDiskBeforeFirstUse) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.sub("audit")));
+  EXPECT_FALSE(fs::exists(tmp.sub("audit")));
+}
+
+}  // namespace
+}  // namespace toolgate

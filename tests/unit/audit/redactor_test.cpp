@@ -1,0 +1,151 @@
+#include "audit/redactor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace toolgate {
+namespace {
+
+namespace json = boost::json;
+
+const std::string kJwt =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+const std::string kPem =
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7V1u\nQ2Fyb2xpbmU=\n-----END RSA PRIVATE KEY-----";
+
+TEST(Redactor, ValuesUnderSecretKeys) {
+  Redactor r;
+  json::value in = json::parse(R"({"user": "bob", "password": "hunter2", "X-Api-Key": "k-123",
+      "db_password": "pw", "Authorization": "Basic Ym9iOnB3", "nested": {"client_secret": {"a": 1},
+      "list": [{"refresh_token": "rt"}, {"apikey": 42}]}, "Cookie": ["a=1"], "token": null, "hostname": "db1"})");
+  json::value out = r.redact(in);
+  EXPECT_EQ(out, json::parse(R"({"user": "bob", "password": "[REDACTED]", "X-Api-Key": "[REDACTED]",
+      "db_password": "[REDACTED]", "Authorization": "[REDACTED]", "nested": {"client_secret": "[REDACTED]",
+      "list": [{"refresh_token": "[REDACTED]"}, {"apikey": "[REDACTED]"}]}, "Cookie": "[REDACTED]",
+      "token": null, "hostname": "db1"})"));
+  EXPECT_EQ(in.at("password"), json::value("hunter2"));  // the input is not modified
+}
+
+TEST(Redactor, KeyRuleIgnoresCaseAndSeparators) {
+  Redactor r;
+  EXPECT_TRUE(r.is_secret_key("PASSWORD"));
+  EXPECT_TRUE(r.is_secret_key("x-api-key"));
+  EXPECT_TRUE(r.is_secret_key("Private-Key"));
+  EXPECT_TRUE(r.is_secret_key("aws_secret_access_key"));
+  EXPECT_TRUE(r.is_secret_key("max_tokens"));  // documented over-redaction
+  EXPECT_FALSE(r.is_secret_key("author"));
+  EXPECT_FALSE(r.is_secret_key("query"));
+  EXPECT_FALSE(r.is_secret_key("api"));
+}
+
+TEST(Redactor, ConfiguredKeysReplaceDefaults) {
+  Redactor r({"pin"}, {});
+  EXPECT_EQ(r.redact(json::parse(R"({"card_pin": 1234, "password": "x"})")),
+            json::parse(R"({"card_pin": "[REDACTED]", "password": "x"})"));
+}
+
+TEST(Redactor, JwtInText) {
+  Redactor r;
+  EXPECT_EQ(r.redact_text("token is " + kJwt + " ok"), "token is [REDACTED] ok");
+}
+
+TEST(Redactor, BearerToken) {
+  Redactor r;
+  EXPECT_EQ(r.redact_text("curl -H 'Authorization: Bearer abcDEF123456.xyz' x"),
+            "curl -H 'Authorization: Bearer [REDACTED]' x");
+  EXPECT_EQ(r.redact_text("bearer tokens are fine to mention"), "bearer tokens are fine to mention");
+}
+
+TEST(Redactor, PemPrivateKeyBlock) {
+  Redactor r;
+  EXPECT_EQ(r.redact_text("key:\n" + kPem + "\nend"), "key:\n[REDACTED]\nend");
+  EXPECT_EQ(r.redact_text("-----BEGIN PRIVATE KEY-----\nMIIEvQ...truncated"), "[REDACTED]");
+  std::string cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+  EXPECT_EQ(r.redact_text(cert), cert);
+}
+
+TEST(Redactor, AwsAccessKeyId) {
+  Redactor r;
+  EXPECT_EQ(r.redact_text("id=AKIAIOSFODNN7EXAMPLE,"), "id=[REDACTED],");
+  EXPECT_EQ(r.redact_text("ASIAY34FZKBOKMUTVV7A"), "[REDACTED]");
+  EXPECT_EQ(r.redact_text("AKIA-not-a-key"), "AKIA-not-a-key");
+}
+
+TEST(Redactor, OtherProviderTokensAndUrlPasswords) {
+  Redactor r;
+  EXPECT_EQ(r.redact_text("ghp_" + std::string(36, 'a')), "[REDACTED]");
+  EXPECT_EQ(r.redact_text("xoxb-1234567890-abcdef"), "[REDACTED]");
+  EXPECT_EQ(r.redact_text("sk-ant-api03-abcdefghijklmnopqrstuvwxyz"), "[REDACTED]");
+  EXPECT_EQ(r.redact_text("postgres://app:s3cr3t@db:5432/x"), "postgres://[REDACTED]@db:5432/x");
+  EXPECT_EQ(r.redact_text("login password=hunter2 user=bob"), "login password=[REDACTED] user=bob");
+  EXPECT_EQ(r.redact_text("API_KEY: abc123, next"), "API_KEY: [REDACTED], next");
+}
+
+TEST(Redactor, PatternsApplyInsideNestedJsonStrings) {
+  Redactor r;
+  json::value out = r.redact(json::parse(R"({"headers": ["Authorization: Bearer abcdefgh12345678"],
+      "body": {"text": "use AKIAIOSFODNN7EXAMPLE now"}, "n": 5})"));
+  EXPECT_EQ(out, json::parse(R"({"headers": ["Authorization: Bearer [REDACTED]"],
+      "body": {"text": "use [REDACTED] now"}, "n": 5})"));
+}
+
+TEST(Redactor, ConfiguredPatterns) {
+  Redactor r({}, {R"(\b\d{3}-\d{2}-\d{4}\b)", R"(pin (?<secret>\d+))"});
+  EXPECT_EQ(r.redact_text("ssn 123-45-6789, 987-65-4321."), "ssn [REDACTED], [REDACTED].");
+  EXPECT_EQ(r.redact_text("card pin 1234 ok"), "card pin [REDACTED] ok");  // only the secret group
+  EXPECT_EQ(r.redact_text(kJwt), kJwt);  // the defaults were replaced
+  Redactor empty_matches({}, {"x*"});
+  EXPECT_EQ(empty_matches.redact_text("axxb").find('x'), std::string::npos);  // and it terminates
+}
+
+TEST(Redactor, InvalidPatternThrowsNamingIt) {
+  try {
+    Redactor r({}, {"(open"});
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("invalid redaction pattern '(open': ", 0), 0u) << e.what();
+  }
+  EXPECT_TRUE(Redactor::pattern_error("[z-a]"));
+  EXPECT_FALSE(Redactor::pattern_error("a+b"));
+}
+
+TEST(Redactor, LiteralCredentialScrubbedEverywhere) {
+  Redactor r;
+  const std::string credential = "tgk_live_Zq81bWm0cX";  // matches no pattern by itself
+  EXPECT_EQ(r.redact_text("echo " + credential), "echo " + credential);
+  r.add_literal(credential);
+  r.add_literal("abc");  // too short to be a credential: ignored
+  EXPECT_EQ(r.redact_text("echo " + credential + " and again:" + credential + "!"),
+            "echo [REDACTED] and again:[REDACTED]!");
+  EXPECT_EQ(r.redact(json::parse(R"({"args": ["--key=)" + credential + R"("], "note": "abc"})")),
+            json::parse(R"({"args": ["--key=[REDACTED]"], "note": "abc"})"));
+}
+
+TEST(Redactor, ConcurrentUseWhileAddingLiterals) {
+  Redactor r;
+  std::vector<std::thread> threads;
+  std::atomic<int> leaks{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i)
+        if (r.redact_text("Bearer abcdefgh12345678").find("abcdefgh") != std::string::npos) ++leaks;
+    });
+  for (int i = 0; i < 50; ++i) r.add_literal("literal-secret-" + std::to_string(i));
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(leaks.load(), 0);
+  EXPECT_EQ(r.redact_text("x literal-secret-49 y"), "x [REDACTED] y");
+}
+
+TEST(Redactor, LongStringsDoNotBlowTheStack) {
+  Redactor r;
+  std::string big(2'000'000, 'A');
+  std::string out = r.redact_text("eyJ" + big);
+  EXPECT_EQ(out.size(), big.size() + 3);
+  std::string pem = "-----BEGIN PRIVATE KEY-----\n" + std::string(500'000, 'Q');
+  EXPECT_EQ(r.redact_text(pem), "[REDACTED]");
+}
+
+}  // namespace
+}  // namespace toolgate

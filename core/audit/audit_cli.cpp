@@ -128,7 +128,7 @@ std::optional<std::vector<AuditFileRef>> files_of(const std::string& dir, std::o
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_since(const std::string& s) {
-  if (auto t = parse_rfc3339(s)) return t;
+  if (auto t = parse_audit_time(s)) return t;
   if (s.size() < 2 || s.size() > 12 || s.find_first_not_of("0123456789") != s.size() - 1) return std::nullopt;
   long long n = std::stoll(s.substr(0, s.size() - 1));
   long long unit = 0;
@@ -232,7 +232,7 @@ int cmd_query(const Args& a, std::ostream& out, std::ostream& err) {
           if (tool_prefix ? t.compare(0, tool_match.size(), tool_match) != 0 : t != tool_match) return;
         }
         if (since) {
-          auto ts = parse_rfc3339(str(o, "timestamp"));
+          auto ts = parse_audit_time(str(o, "timestamp"));
           if (!ts || *ts < *since) return;
         }
         if (as_json)

@@ -68,7 +68,7 @@ bool is_lower_hex(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s) {
+std::optional<std::chrono::system_clock::time_point> parse_audit_time(std::string_view s) {
   std::size_t p = 0;
   int y, mo, d, h, mi, se;
   if (!read_digits(s, p, 4, y) || !expect(s, p, '-') || !read_digits(s, p, 2, mo) || !expect(s, p, '-') ||

@@ -75,7 +75,8 @@ struct AuditEntry {
 // "2026-11-26T14:05:14.123Z".
 std::string format_audit_timestamp(std::chrono::system_clock::time_point t);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)"; nullopt when malformed.
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+// Keeps milliseconds (unlike identity/time_format.hpp, which keeps whole seconds for key files).
+std::optional<std::chrono::system_clock::time_point> parse_audit_time(std::string_view text);
 
 // Trace id of a W3C `traceparent` header ("00-<32 hex>-<16 hex>-<2 hex>"); nullopt if invalid
 // (wrong shape, upper-case hex, version ff, all-zero ids).

@@ -22,17 +22,17 @@ TEST(AuditEntry, TimestampIsRfc3339UtcWithMilliseconds) {
 }
 
 TEST(AuditEntry, ParsesRfc3339) {
-  auto t = parse_rfc3339("2026-11-26T14:05:14.123Z");
+  auto t = parse_audit_time("2026-11-26T14:05:14.123Z");
   ASSERT_TRUE(t);
   EXPECT_EQ(format_audit_timestamp(*t), "2026-11-26T14:05:14.123Z");
-  auto offset = parse_rfc3339("2026-11-26T16:05:14+02:00");
+  auto offset = parse_audit_time("2026-11-26T16:05:14+02:00");
   ASSERT_TRUE(offset);
   EXPECT_EQ(format_audit_timestamp(*offset), "2026-11-26T14:05:14.000Z");
-  EXPECT_FALSE(parse_rfc3339("2026-11-26 14:05:14Z"));
-  EXPECT_FALSE(parse_rfc3339("2026-11-26T14:05:14"));
-  EXPECT_FALSE(parse_rfc3339("2026-13-26T14:05:14Z"));
-  EXPECT_FALSE(parse_rfc3339("2026-11-26T14:05:14.Z"));
-  EXPECT_FALSE(parse_rfc3339("yesterday"));
+  EXPECT_FALSE(parse_audit_time("2026-11-26 14:05:14Z"));
+  EXPECT_FALSE(parse_audit_time("2026-11-26T14:05:14"));
+  EXPECT_FALSE(parse_audit_time("2026-13-26T14:05:14Z"));
+  EXPECT_FALSE(parse_audit_time("2026-11-26T14:05:14.Z"));
+  EXPECT_FALSE(parse_audit_time("yesterday"));
 }
 
 TEST(AuditEntry, TraceIdFromTraceparent) {

@@ -1,6 +1,7 @@
 #include "app/check.hpp"
 
 #include "app/app_policy.hpp"
+#include "app/plugin_command.hpp"
 #include "registry/host_api.hpp"
 #include "registry/tool_registry.hpp"
 
@@ -28,10 +29,18 @@ int run_check(const CliOptions& cli, std::ostream& out) {
   }
 
   out << "plugins: " << config->server.plugin_dir << "\n";
-  ToolRegistry registry({config->server.plugin_dir, config->server.manifest_dir});
+  JsonErrors trust_errors;
+  auto registry_opts = registry_options(*config, false, trust_errors);
+  if (!registry_opts) {
+    for (const auto& e : trust_errors.items()) out << "  ERROR " << e << "\n";
+    out << "check failed: " << problems + static_cast<int>(trust_errors.items().size()) << " problem(s)\n";
+    return 1;
+  }
+  ToolRegistry registry(*registry_opts);
   LoadReport report = registry.reload(host_api_table());
   for (const auto& l : report.loaded) out << "  ok    " << l << "\n";
   for (const auto& e : report.errors) out << "  ERROR " << e << "\n";
+  for (const auto& w : report.warnings) out << "  WARN  " << w << "\n";
   problems += static_cast<int>(report.errors.size());
   if (report.loaded.empty() && report.errors.empty()) out << "  (no plugins found)\n";
   auto table = registry.snapshot();

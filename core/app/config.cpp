@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "util/digest.hpp"
@@ -15,6 +16,81 @@ std::string resolve_path(const std::string& base_dir, const std::string& path) {
   fs::path p(path);
   if (p.is_absolute()) return p.lexically_normal().string();
   return (fs::path(base_dir.empty() ? fs::current_path().string() : base_dir) / p).lexically_normal().string();
+}
+
+namespace {
+
+std::string default_pins_file(const std::string& policy_file, const std::string& base_dir) {
+  if (!policy_file.empty()) return (fs::path(base_dir) / "plugin-pins.json").string();
+  if (const char* d = std::getenv("STATE_DIRECTORY"); d && *d) return (fs::path(d) / "plugin-pins.json").string();
+  if (const char* d = std::getenv("XDG_STATE_HOME"); d && *d)
+    return (fs::path(d) / "toolgate" / "plugin-pins.json").string();
+  if (const char* d = std::getenv("HOME"); d && *d)
+    return (fs::path(d) / ".local" / "state" / "toolgate" / "plugin-pins.json").string();
+  return "";
+}
+
+void parse_plugin_trust(JsonObjectReader& plugins, Config& c, JsonErrors& errors) {
+  PluginTrustConfig& t = c.plugin_trust;
+  t.require_signed = plugins.boolean_or("requireSigned", false);
+  if (const json::array* list = plugins.array("trustedPublishers")) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const json::value& v = (*list)[i];
+      std::string path = "$.plugins.trustedPublishers[" + std::to_string(i) + "]";
+      TrustedPublisherSpec spec;
+      if (v.is_string() && !v.get_string().empty()) {
+        spec.file = resolve_path(c.base_dir, std::string(v.get_string()));
+        spec.name = fs::path(spec.file).stem().string();
+      } else if (v.is_object()) {
+        JsonObjectReader e(&v.get_object(), path, errors);
+        spec.name = e.string("name", true).value_or("");
+        spec.file = resolve_path(c.base_dir, e.string_or("file", ""));
+        spec.key_base64 = e.string_or("key", "");
+        e.finish();
+        if (spec.file.empty() == spec.key_base64.empty()) {
+          errors.add(path, "expected exactly one of \"file\" (a public key file) or \"key\" (a base64 public key)");
+        } else if (!spec.key_base64.empty()) {
+          auto raw = base64_decode(spec.key_base64);
+          if (!raw || raw->size() != 32)
+            errors.add(path + ".key", "expected the base64 of a 32-byte Ed25519 public key (as `toolgate plugin keygen` prints it)");
+        }
+      } else {
+        errors.add(path, "expected a public key file or {\"name\": ..., \"key\": <base64>} / {\"name\": ..., \"file\": ...}");
+        continue;
+      }
+      t.trusted_publishers.push_back(spec);
+    }
+  }
+  const json::value* pins = plugins.raw("pinsFile");
+  if (!pins) {
+    t.pins_file = default_pins_file(c.file, c.base_dir);
+  } else if (pins->is_string() && !pins->get_string().empty()) {
+    t.pins_file = resolve_path(c.base_dir, std::string(pins->get_string()));
+  } else if (!(pins->is_bool() && !pins->get_bool())) {
+    errors.add("$.plugins.pinsFile", "expected a file name, or false to turn pinning off");
+  }
+  std::string on_change = plugins.string_or("onDefinitionChange", "refuse");
+  if (on_change != "refuse" && on_change != "warn") errors.add("$.plugins.onDefinitionChange", "expected \"refuse\" or \"warn\"");
+  t.refuse_definition_changes = on_change != "warn";
+}
+
+}  // namespace
+
+// The `jobs` section. The state directory defaults to "state" beside the policy file; whether it
+// was named matters: a named one that cannot be opened stops the start, the default one only
+// disables jobs.
+static void parse_jobs(JsonObjectReader& root, Config& c) {
+  JsonObjectReader j = root.object("jobs");
+  std::string dir = j.string_or("stateDirectory", "");
+  c.jobs.state_directory_explicit = !dir.empty();
+  c.jobs.state_directory = resolve_path(c.base_dir, dir.empty() ? "state" : dir);
+  c.jobs.result_ttl_seconds = j.integer_or("resultTtlSeconds", c.jobs.result_ttl_seconds, 0, 365LL * 86'400);
+  c.jobs.max_concurrent_per_principal =
+      j.integer_or("maxConcurrentPerPrincipal", c.jobs.max_concurrent_per_principal, 1, 10'000);
+  c.jobs.default_timeout_ms = j.integer_or("defaultTimeoutMs", c.jobs.default_timeout_ms, 1, 7LL * 86'400'000);
+  c.jobs.workers = j.integer_or("workers", c.jobs.workers, 1, 256);
+  c.jobs.poll_interval_ms = j.integer_or("pollIntervalMs", c.jobs.poll_interval_ms, 10, 3'600'000);
+  j.finish();
 }
 
 std::optional<Config> parse_config(const std::string& text, const std::string& file, JsonErrors& errors) {
@@ -36,8 +112,7 @@ std::optional<Config> parse_config(const std::string& text, const std::string& f
   JsonObjectReader plugins = r.object("plugins");
   c.server.plugin_dir = resolve_path(c.base_dir, plugins.string_or("directory", ""));
   c.server.manifest_dir = resolve_path(c.base_dir, plugins.string_or("manifestDirectory", ""));
-  plugins.accept("requireSigned");
-  plugins.accept("trustedPublishers");
+  parse_plugin_trust(plugins, c, errors);
   plugins.finish();
 
   JsonObjectReader s = r.object("server");
@@ -98,7 +173,8 @@ std::optional<Config> parse_config(const std::string& text, const std::string& f
   consent.finish();
 
   // Sections parsed by their own areas.
-  for (const char* k : {"identity", "audit", "rateLimits", "redact", "jobs", "tenants"}) r.accept(k);
+  parse_jobs(r, c);
+  for (const char* k : {"identity", "audit", "rateLimits", "redact", "tenants"}) r.accept(k);
   r.finish();
   if (errors.items().size() != before) return std::nullopt;
   return c;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "jobs/job_record.hpp"
+#include "registry/signature.hpp"
 #include "util/json_reader.hpp"
 
 namespace toolgate {
@@ -45,6 +47,23 @@ struct ConsentConfig {
   std::string state_key_file;  // HMAC key for 2026-era requestState; empty: random per process
 };
 
+// Plugin trust (policy `plugins`): publisher signatures (registry/signature.hpp) and pinned tool
+// definitions (registry/tool_pins.hpp).
+//   "plugins": { "requireSigned": false,
+//                "trustedPublishers": ["keys/acme.pub", {"name": "acme", "key": "<base64>"},
+//                                      {"name": "corp", "file": "keys/corp.pub"}],
+//                "pinsFile": "plugin-pins.json" | false, "onDefinitionChange": "refuse" | "warn" }
+// requireSigned defaults to false so existing unsigned plugins keep loading; a plugin that does
+// carry a signature must verify against a trusted publisher whatever requireSigned says.
+struct PluginTrustConfig {
+  bool require_signed = false;
+  std::vector<TrustedPublisherSpec> trusted_publishers;
+  // Absolute; empty when pinning is off. Default: plugin-pins.json beside the policy file; without
+  // a policy file $STATE_DIRECTORY, $XDG_STATE_HOME/toolgate or ~/.local/state/toolgate.
+  std::string pins_file;
+  bool refuse_definition_changes = true;
+};
+
 struct Config {
   std::string file;      // absolute path, empty when running without a policy file
   std::string base_dir;  // relative paths in the file resolve against this
@@ -54,6 +73,8 @@ struct Config {
   std::map<std::string, ToolOverride> tools;
   bool list_all_tools = false;  // toolList: "all" instead of "callable"
   ConsentConfig consent;
+  JobsConfig jobs;  // the `jobs` section: state directory, result TTL, per-principal cap
+  PluginTrustConfig plugin_trust;
 };
 
 // Reads and validates the policy file. Errors go to `errors` with their paths.

@@ -7,6 +7,8 @@
 #include "app/check.hpp"
 #include "app/cli.hpp"
 #include "app/config.hpp"
+#include "app/manifest_command.hpp"
+#include "app/plugin_command.hpp"
 #include "app/serve.hpp"
 #include "audit/audit_cli.hpp"
 #include "identity/keys_command.hpp"
@@ -22,6 +24,8 @@ const char* kUsage =
     "  toolgate check --config FILE        validate policy, keys, manifests and plugins\n"
     "  toolgate keys create|list|revoke    manage API keys (keys --help for details)\n"
     "  toolgate audit verify|tail|query DIR  check and read the audit trail\n"
+    "  toolgate plugin keygen|sign|verify  publisher keys and plugin signatures\n"
+    "  toolgate manifest hash|lint         write a library's sha256; check a manifest\n"
     "  toolgate --version                  print the version\n"
     "  toolgate COMMAND --help             options of one command\n"
     "\n"
@@ -68,6 +72,8 @@ int main(int argc, char** argv) {
   try {
     if (command == "keys") return run_keys(args);
     if (command == "audit") return toolgate::run_audit_command(args, std::cout, std::cerr);
+    if (command == "plugin") return toolgate::run_plugin_command(args, std::cout, std::cerr);
+    if (command == "manifest") return toolgate::run_manifest_command(args, std::cout, std::cerr);
     if (command == "serve" || command == "check") {
       toolgate::CliOptions cli = toolgate::parse_cli(command, args);
       if (cli.help) {

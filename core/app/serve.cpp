@@ -14,7 +14,10 @@
 
 #include "app/app_policy.hpp"
 #include "app/logging.hpp"
+#include "app/plugin_command.hpp"
 #include "jobs/deadline_watch.hpp"
+#include "jobs/job_engine.hpp"
+#include "jobs/job_tools.hpp"
 #include "jobs/worker_pool.hpp"
 #include "protocol/server.hpp"
 #include "registry/host_api.hpp"
@@ -90,9 +93,32 @@ int run_serve(const CliOptions& cli) {
     return 2;
   }
 
-  ToolRegistry registry({config->server.plugin_dir, config->server.manifest_dir});
+  // Jobs: a state directory the policy names must open; the default one only disables jobs.
+  DeadlineWatch watch;
+  std::unique_ptr<JobEngine> jobs;
+  std::string jobs_unavailable;
+  try {
+    jobs = std::make_unique<JobEngine>(config->jobs, watch);
+  } catch (const std::exception& e) {
+    if (config->jobs.state_directory_explicit) {
+      spdlog::critical("jobs.stateDirectory: {}; refusing to start", e.what());
+      return 2;
+    }
+    jobs_unavailable = e.what();
+    spdlog::error("jobs are disabled: {} (set jobs.stateDirectory in the policy file)", jobs_unavailable);
+  }
+
+  JsonErrors trust_errors;
+  auto registry_opts = registry_options(*config, true, trust_errors);
+  if (!registry_opts) {
+    spdlog::critical("plugin trust settings are invalid; refusing to start:\n  {}", trust_errors.joined("\n  "));
+    return 2;
+  }
+  ToolRegistry registry(*registry_opts);
+  registry.set_builtins(make_job_tools(jobs.get(), jobs_unavailable));
   LoadReport report = registry.reload(host_api_table());
   for (const auto& e : report.errors) spdlog::error("{}", e);
+  for (const auto& w : report.warnings) spdlog::warn("{}", w);
   spdlog::info("toolgate {} serving {} plugin(s) from {}: {}", kToolgateVersion, report.loaded.size(),
                config->server.plugin_dir, report.loaded.empty() ? std::string("none") : [&] {
                  std::string s;
@@ -102,7 +128,6 @@ int run_serve(const CliOptions& cli) {
 
   LineWriter writer(protocol_fd);
   WorkerPool pool(config->server.workers, 4096);
-  DeadlineWatch watch;
   ServerOptions opts;
   opts.server_version = kToolgateVersion;
   opts.instructions = config->server.instructions;
@@ -121,6 +146,12 @@ int run_serve(const CliOptions& cli) {
     opts.request_state_key = *key;
   }
   Server server(opts, writer, registry, pool, watch, *policy);
+  server.set_jobs(jobs.get(), jobs_unavailable);
+  try {
+    if (jobs) jobs->recover();  // after set_jobs, so jobs failed by a restart are audited
+  } catch (const std::exception& e) {
+    spdlog::error("jobs: recovering jobs of ended processes failed: {}", e.what());
+  }
 
   StopSignal stop;
   std::thread([&] {
@@ -131,6 +162,7 @@ int run_serve(const CliOptions& cli) {
         spdlog::info("SIGHUP: reloading plugins");
         LoadReport r = registry.reload(host_api_table());
         for (const auto& e : r.errors) spdlog::error("{}", e);
+        for (const auto& w : r.warnings) spdlog::warn("{}", w);
         server.notify_tools_changed();
         continue;
       }
@@ -161,6 +193,7 @@ int run_serve(const CliOptions& cli) {
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config->server.shutdown_grace_ms);
   std::size_t ended = server.drain(deadline);
+  if (jobs) ended += jobs->shutdown(deadline);
   spdlog::info("shutting down ({}){}", stop.why,
                ended ? ", ended " + std::to_string(ended) + " call(s) still running after the grace period" : "");
   spdlog::default_logger()->flush();

@@ -38,11 +38,15 @@ enum class AuditOutcome {
   job_started,       // a long-running call was accepted; its final outcome is a later entry
   audit_recovered,   // written by the audit log itself after a torn line or vanished files
   input_required,    // 2026-era consent: the caller was asked; the retry is an entry of its own
+  job_complete,      // a long-running call finished; the job's own entry, sharing the start's traceId
+  job_failed,
+  job_cancelled,
 };
 
-inline constexpr std::array<std::string_view, 13> kAuditOutcomeNames = {
-    "success",   "tool_error", "invalid_input", "unauthenticated", "insufficient_scope", "rate_limited",
-    "consent_declined", "timeout", "cancelled", "internal", "job_started", "audit_recovered", "input_required"};
+inline constexpr std::array<std::string_view, 16> kAuditOutcomeNames = {
+    "success",        "tool_error", "invalid_input", "unauthenticated", "insufficient_scope", "rate_limited",
+    "consent_declined", "timeout",  "cancelled",     "internal",        "job_started",        "audit_recovered",
+    "input_required", "job_complete", "job_failed",  "job_cancelled"};
 
 std::string_view outcome_name(AuditOutcome o);
 std::optional<AuditOutcome> parse_outcome(std::string_view name);

@@ -13,7 +13,9 @@ json::object render_tool(const ToolManifest& t, const std::string& version) {
   if (f.title && !t.title.empty()) o["title"] = t.title;
   o["description"] = t.description;
   o["inputSchema"] = t.input_schema;
-  if (f.title && t.output_schema) o["outputSchema"] = *t.output_schema;
+  // A job tool answers with a job handle, not its output: advertising the outputSchema would
+  // make clients that validate structuredContent reject the handle.
+  if (f.title && t.output_schema && t.execution != "job") o["outputSchema"] = *t.output_schema;
   if (f.annotations && t.annotations) o["annotations"] = *t.annotations;
   if (f.icons && t.icons) o["icons"] = *t.icons;
   if (f.icons) o["execution"] = json::object{{"taskSupport", t.task_support}};

@@ -3,9 +3,12 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "jobs/job_engine.hpp"
+#include "jobs/tasks.hpp"
 #include "policy/scopes.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/render.hpp"
+#include "protocol/task_methods.hpp"
 #include "protocol/tool_call.hpp"
 #include "protocol/versions.hpp"
 
@@ -66,6 +69,14 @@ json::object Server::server_info_meta() const {
 }
 
 Server::~Server() = default;
+
+void Server::set_jobs(JobEngine* engine, std::string unavailable) {
+  jobs_ = engine;
+  jobs_unavailable_ = std::move(unavailable);
+  if (!engine) return;
+  tasks_ = std::make_unique<TaskMethods>(*this, *engine);
+  engine->set_observer([this](const JobEvent& ev) { tasks_->on_job_event(ev); });
+}
 
 void Server::respond(const std::shared_ptr<BatchCollector>& batch, std::string line) {
   if (batch)
@@ -177,6 +188,11 @@ void Server::handle_request(const Message& m, const std::shared_ptr<BatchCollect
     on_tools_call(m, batch, session_);
     return;
   }
+  // Tasks exist from 2025-11-25 on, and only when this server runs jobs.
+  if (m.method.rfind("tasks/", 0) == 0 && initialize_seen_ && tasks_ && features_of(session_.version).icons) {
+    tasks_->handle(m, batch, session_);
+    return;
+  }
   json::value result;
   std::string error;
   int code = 0;
@@ -229,6 +245,10 @@ json::value Server::on_initialize(const Message& m, std::string& error, int& cod
   json::object server_info{{"name", options_.server_name}, {"version", options_.server_version}};
   if (features_of(session_.version).title) server_info["title"] = "toolgate";
   json::object capabilities{{"tools", json::object{{"listChanged", true}}}, {"logging", json::object()}};
+  if (tasks_ && features_of(session_.version).icons)
+    capabilities["tasks"] = json::object{{"list", json::object()},
+                                         {"cancel", json::object()},
+                                         {"requests", json::object{{"tools", json::object{{"call", json::object()}}}}}};
   json::object result{{"protocolVersion", session_.version}, {"capabilities", std::move(capabilities)},
                       {"serverInfo", std::move(server_info)}};
   if (!options_.instructions.empty()) result["instructions"] = options_.instructions;
@@ -297,6 +317,7 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
   if (!tool) return reply_error(batch, m.id, rpc::kInvalidParams, "Unknown tool: " + std::string(name->get_string()));
 
   CallExtras extras;
+  if (!choose_task_mode(m, batch, session, *tool->manifest, extras)) return;
   if (const json::value* meta = m.params->if_contains("_meta"); meta && meta->is_object()) {
     if (auto* t = meta->get_object().if_contains("progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64()))
       extras.progress_token = *t;
@@ -330,8 +351,10 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
 // ---- 2026-07-28: stateless requests --------------------------------------------------------
 
 json::value Server::on_discover(const Message&) {
+  json::object capabilities{{"tools", json::object{{"listChanged", true}}}};
+  if (tasks_) capabilities["extensions"] = json::object{{kTasksExtension, json::object()}};
   json::object result{{"supportedVersions", json::array{kStatelessVersion}},
-                      {"capabilities", json::object{{"tools", json::object{{"listChanged", true}}}}},
+                      {"capabilities", std::move(capabilities)},
                       {"resultType", "complete"},
                       {"ttlMs", 0},
                       {"cacheScope", policy_.filter_tool_list() ? "private" : "public"},
@@ -377,6 +400,7 @@ void Server::handle_stateless(const Message& m, const std::shared_ptr<BatchColle
   }
 
   if (m.method == "tools/call") return on_tools_call(m, batch, session);
+  if (m.method.rfind("tasks/", 0) == 0 && tasks_) return tasks_->handle(m, batch, session);
   json::value result;
   std::string error;
   int code = 0;

@@ -30,6 +30,9 @@
 namespace toolgate {
 
 class ToolCall;
+struct CallExtras;
+class JobEngine;
+class TaskMethods;
 
 struct ServerOptions {
   std::string server_name = "toolgate";
@@ -88,6 +91,12 @@ class Server {
   std::size_t drain(std::chrono::steady_clock::time_point deadline);
   // Tells an initialized client the tool list changed (after a reload).
   void notify_tools_changed();
+  // Serves job-mode tools and MCP tasks with `engine`; without it (null) they fail with
+  // `unavailable` as the reason. Call once, before the first line is handled.
+  void set_jobs(JobEngine* engine, std::string unavailable);
+  JobEngine* jobs() { return jobs_; }
+  const std::string& jobs_unavailable_reason() const { return jobs_unavailable_; }
+  ToolRegistry& registry() { return registry_; }
 
   // Used by ToolCall.
   void respond(const std::shared_ptr<BatchCollector>& batch, std::string line);
@@ -111,6 +120,10 @@ class Server {
   boost::json::value on_tools_list(const Message& m, std::string& error, int& code, const std::string& version);
   boost::json::value on_set_level(const Message& m, std::string& error, int& code);
   void on_tools_call(const Message& m, const std::shared_ptr<BatchCollector>& batch, const SessionInfo& session);
+  // Decides whether a call runs as a 2025-11-25 task or a 2026 extension task; false after
+  // replying with the error a misuse of params.task deserves.
+  bool choose_task_mode(const Message& m, const std::shared_ptr<BatchCollector>& batch, const SessionInfo& session,
+                        const ToolManifest& tool, CallExtras& extras);
   // 2026-07-28: requests that carry their protocol version and capabilities in _meta.
   void handle_stateless(const Message& m, const std::shared_ptr<BatchCollector>& batch);
   boost::json::value on_discover(const Message& m);
@@ -125,6 +138,9 @@ class Server {
   CallPolicy& policy_;
   ClientRequests client_requests_;
   RequestStateSealer request_states_;
+  JobEngine* jobs_ = nullptr;
+  std::string jobs_unavailable_ = "no jobs state directory is configured";
+  std::unique_ptr<TaskMethods> tasks_;
 
   // Session state: written by the reader thread only, read by it and copied into calls.
   std::atomic<bool> initialize_seen_{false};

@@ -55,6 +55,8 @@ void ToolCall::run() {
     return deny("internal", "the call was refused because the audit trail cannot be written: " + why);
 
   if (policy.consent_needed(principal_, m) && !obtain_consent()) return;
+  if (tool_->builtin) return invoke_builtin();
+  if (extras_.task_mode != TaskMode::None || m.execution == "job") return start_job();
   invoke();
 }
 
@@ -184,21 +186,12 @@ void ToolCall::deny(const std::string& outcome, const std::string& message, cons
 
 void ToolCall::invoke() {
   const ToolManifest& m = *tool_->manifest;
-  std::string args_json = json::serialize(args_);
-  tg_call handle{this};
   {
     std::lock_guard<std::mutex> lock(mu_);
     plugin_running_ = true;
   }
-  int rc = TG_ERR;
   std::string thrown;
-  try {
-    rc = tool_->fn->invoke(tool_->plugin->state(), tool_->fn->tool_ctx, &handle, args_json.data(), args_json.size());
-  } catch (const std::exception& e) {
-    thrown = e.what();  // only a plugin that ignores the C ABI rules gets here
-  } catch (...) {
-    thrown = "unknown exception";
-  }
+  int rc = invoke_plugin_tool(*tool_, *this, args_, thrown);
   std::optional<json::object> result;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -254,9 +247,14 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
   CallRecord rec;
   const ToolManifest& m = *tool_->manifest;
   rec.tool = m.name;
-  rec.plugin = tool_->plugin->manifest().name;
-  rec.plugin_version = tool_->plugin->manifest().version;
-  rec.manifest_digest = tool_->plugin->manifest().digest;
+  if (tool_->plugin) {
+    rec.plugin = tool_->plugin->manifest().name;
+    rec.plugin_version = tool_->plugin->manifest().version;
+    rec.manifest_digest = tool_->plugin->manifest().digest;
+  } else {
+    rec.plugin = "toolgate";  // a host tool
+    rec.plugin_version = server_.options().server_version;
+  }
   rec.principal = principal_;
   rec.input = args_;
   rec.outcome = outcome;
@@ -265,7 +263,8 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
   rec.latency_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
   rec.request_id = id_;
-  rec.traceparent = extras_.traceparent;
+  rec.traceparent = audit_traceparent_.empty() ? extras_.traceparent : audit_traceparent_;
+  rec.job_id = job_id_;
   rec.consent_id = consent_id_;
   rec.client_name = session_.client_name;
   rec.client_version = session_.client_version;
@@ -325,7 +324,8 @@ void ToolCall::expire(const std::string& why) {
 void ToolCall::log(int level, std::string_view msg) {
   static const int to_mcp[] = {0, 1, 2, 3, 4};  // tg_log_level order matches MCP's first five
   int mcp = to_mcp[level < 0 ? 0 : level > 4 ? 4 : level];
-  spdlog::debug("plugin {} / {}: {}", tool_->plugin->manifest().name, tool_->manifest->name, msg);
+  spdlog::debug("plugin {} / {}: {}", tool_->plugin ? tool_->plugin->manifest().name : "toolgate",
+                tool_->manifest->name, msg);
   // The 2026 era sends log messages only when the request asked for them, at its level.
   int threshold = session_.stateless ? session_.log_level : server_.log_level();
   if (mcp < threshold || finished_) return;

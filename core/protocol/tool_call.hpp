@@ -18,10 +18,15 @@
 #include <optional>
 #include <string>
 
+#include "jobs/job_engine.hpp"
 #include "protocol/server.hpp"
 #include "registry/host_api.hpp"
 
 namespace toolgate {
+
+// How a call that runs in the background answers: with a job handle (any client), a 2025-11-25
+// CreateTaskResult (task-augmented call), or a 2026-07-28 tasks-extension task.
+enum class TaskMode { None, Mcp2025, Extension2026 };
 
 // What the client sent with a tools/call, beyond the tool and its arguments.
 struct CallExtras {
@@ -29,6 +34,8 @@ struct CallExtras {
   std::string traceparent;            // W3C trace context from _meta.traceparent
   boost::json::value input_responses; // 2026-07-28 multi round-trip: answers to inputRequests
   std::string request_state;          // 2026-07-28: the sealed state we issued
+  TaskMode task_mode = TaskMode::None;
+  std::optional<std::int64_t> task_ttl_ms;  // 2025-11-25 params.task.ttl
 };
 
 class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> {
@@ -59,6 +66,12 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
  private:
   void deny(const std::string& outcome, const std::string& message, const boost::json::object& extra = {});
   void invoke();
+  // Host tools (job_status, ...) run in-process instead of in a plugin (tool_call_jobs.cpp).
+  void invoke_builtin();
+  // Job-mode tools and task-augmented calls: hand the call to the job engine and answer with
+  // the job handle or task (tool_call_jobs.cpp).
+  void start_job();
+  void answer_job(const JobStarted& started);
   // Consent for destructive tools: true when the call may run; otherwise the call is finished.
   bool obtain_consent();
   bool consent_stateless();
@@ -81,6 +94,8 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
   Principal principal_;
   std::chrono::steady_clock::time_point started_;
   std::uint64_t deadline_id_ = 0;
+  std::string job_id_;              // for the audit record: the job this call started or polled
+  std::string audit_traceparent_;   // a polled job's trace context, overriding the request's
 
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> client_cancelled_{false};

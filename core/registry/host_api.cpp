@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "registry/tool_registry.hpp"
+
 #include <vector>
 
 namespace toolgate {
@@ -74,5 +76,18 @@ const tg_host_api kTable = {
 }  // namespace
 
 const tg_host_api* host_api_table() { return &kTable; }
+
+int invoke_plugin_tool(const ToolEntry& tool, CallSink& sink, const boost::json::object& args, std::string& thrown) {
+  std::string args_json = boost::json::serialize(args);
+  tg_call handle{&sink};
+  try {
+    return tool.fn->invoke(tool.plugin->state(), tool.fn->tool_ctx, &handle, args_json.data(), args_json.size());
+  } catch (const std::exception& e) {
+    thrown = e.what();  // only a plugin that ignores the C ABI rules gets here
+  } catch (...) {
+    thrown = "unknown exception";
+  }
+  return TG_ERR;
+}
 
 }  // namespace toolgate

@@ -8,6 +8,8 @@
 
 #include <toolgate/plugin.h>
 
+#include <boost/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -42,5 +44,12 @@ namespace toolgate {
 
 // The process-wide host API table handed to every plugin's init().
 const tg_host_api* host_api_table();
+
+struct ToolEntry;
+
+// Calls a plugin tool with `sink` behind the tg_call handle. Returns the tool's return code; a
+// C++ exception that crosses the C boundary anyway (a plugin not built with the SDK) is caught
+// and described in `thrown`.
+int invoke_plugin_tool(const ToolEntry& tool, CallSink& sink, const boost::json::object& args, std::string& thrown);
 
 }  // namespace toolgate

@@ -132,7 +132,12 @@ std::optional<PluginManifest> parse_manifest(const std::string& text, const std:
     m.library = r.string("library", true).value_or("");
     if (!m.library.empty() && (m.library.find('/') != std::string::npos || m.library == ".." || m.library[0] == '.'))
       errors.add("$.library", "expected a plain file name inside the plugin directory");
-    r.accept("signature");
+    // Shape only; whether it verifies is the trust check's job (registry/signature.hpp).
+    JsonObjectReader sig = r.object("signature");
+    if (sig.present()) {
+      for (const char* k : {"keyId", "algorithm", "value"}) sig.string(k, true);
+      sig.finish();
+    }
     m.sha256 = r.string("sha256", true).value_or("");
     if (r.has("sha256") && (m.sha256.size() != 64 || m.sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
       errors.add("$.sha256", "expected 64 lower-case hex digits (run `toolgate manifest hash`)");

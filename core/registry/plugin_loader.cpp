@@ -88,7 +88,8 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
   std::string actual = hash_fd(fd);
   if (actual != m.sha256)
     throw LoadError(who + ": library " + path + " does not match the manifest: sha256 is " + actual +
-                    ", manifest says " + m.sha256);
+                    ", manifest says " + m.sha256 +
+                    " (the library was replaced or modified after the manifest was written or signed)");
 
   // Load the bytes we just hashed, not whatever the path points to a moment later.
   const std::string fd_path = "/proc/self/fd/" + std::to_string(fd);

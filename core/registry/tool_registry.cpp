@@ -36,13 +36,59 @@ std::vector<fs::path> manifest_files(const std::string& dir, LoadReport& report)
   return out;
 }
 
+std::string joined(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+// Publisher signature and pinned definitions, both judged on the manifest before any code loads.
+// Returns why the plugin is refused, or "" (adding a warning when a change is only flagged).
+std::string admission_problem(const std::string& text, const PluginManifest& m, const RegistryOptions& o,
+                              const ToolPins& pins, const std::string& pins_error, const std::string& who,
+                              LoadReport& report) {
+  boost::system::error_code ec;
+  boost::json::value doc = boost::json::parse(text, ec);
+  TrustVerdict trust = check_manifest_trust(doc.is_object() ? doc.get_object() : boost::json::object{}, o.trust);
+  if (!trust.ok) return trust.reason;
+  if (o.pins.file.empty()) return "";
+  if (!pins_error.empty()) return o.pins.refuse_changes ? pins_error + ", so tool definitions cannot be checked" : "";
+  std::vector<std::string> changes = pins.changes(m);
+  if (changes.empty()) return "";
+  std::string what = "tool definitions changed without a version change: " + joined(changes, "; ") + " (pinned for " +
+                     m.name + " " + m.version + " in " + o.pins.file + ")";
+  if (o.pins.refuse_changes) return what + "; a new plugin version is pinned afresh";
+  report.warnings.push_back(who + ": " + what + " (loaded anyway: plugins.onDefinitionChange is \"warn\")");
+  return "";
+}
+
 }  // namespace
+
+void ToolRegistry::set_builtins(std::vector<std::shared_ptr<const ToolEntry>> builtins) {
+  std::lock_guard<std::mutex> lock(mu_);
+  builtins_ = std::move(builtins);
+}
 
 LoadReport ToolRegistry::reload(const tg_host_api* host) {
   LoadReport report;
   auto previous = snapshot();
   auto table = std::make_shared<ToolTable>();
   table->generation = previous->generation + 1;
+  ToolPins pins(options_.pins);
+  std::string pins_error;
+  if (!pins.load(pins_error)) {
+    if (options_.pins.refuse_changes)
+      report.errors.push_back(pins_error);
+    else
+      report.warnings.push_back(pins_error + " (plugins load unchecked: plugins.onDefinitionChange is \"warn\")");
+  }
+  std::vector<std::shared_ptr<const ToolEntry>> builtins;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    builtins = builtins_;
+  }
+  // Builtin names are reserved whether or not they are listed.
+  for (const auto& b : builtins) table->by_name[b->manifest->name] = b;
 
   for (const fs::path& file : manifest_files(options_.manifest_dir, report)) {
     const std::string file_abs = fs::absolute(file).lexically_normal().string();
@@ -54,10 +100,16 @@ LoadReport ToolRegistry::reload(const tg_host_api* host) {
       report.errors.push_back("plugin manifest " + errors.joined("; ") + " (plugin skipped)");
       continue;
     }
+    const std::string who = "plugin " + manifest->name + " (manifest " + file_abs + ")";
+    if (std::string why = admission_problem(*text, *manifest, options_, pins, pins_error, who, report); !why.empty()) {
+      report.errors.push_back(who + ": " + why + " (plugin skipped)");
+      continue;
+    }
     std::string clash;
     for (const auto& t : manifest->tools)
       if (auto owner = table->find(t.name))
-        clash = "tool '" + t.name + "' is already provided by plugin " + owner->plugin->manifest().name;
+        clash = "tool '" + t.name + "' is already provided by " +
+                (owner->plugin ? "plugin " + owner->plugin->manifest().name : std::string("the host"));
     if (!clash.empty()) {
       report.errors.push_back("plugin " + manifest->name + " (manifest " + file_abs + "): " + clash +
                               "; tool names are never shadowed (plugin skipped)");
@@ -87,11 +139,24 @@ LoadReport ToolRegistry::reload(const tg_host_api* host) {
         table->tools.push_back(std::move(e));
       }
       table->plugins.push_back(plugin);
+      if (pins_error.empty()) pins.pin(*manifest);
       report.loaded.push_back(manifest->name + " " + manifest->version + " (" + std::to_string(manifest->tools.size()) +
                               " tools)");
     } catch (const LoadError& e) {
       report.errors.push_back(std::string(e.what()) + " (plugin skipped)");
     }
+  }
+  if (std::string save_error; pins_error.empty() && !pins.save(save_error)) report.errors.push_back(save_error);
+  // The job tools are noise for the model unless some tool can run in the background: list
+  // (and serve) them only then.
+  bool background = false;
+  for (const auto& t : table->tools)
+    background = background || t->manifest->execution == "job" || t->manifest->task_support != "forbidden";
+  for (const auto& b : builtins) {
+    if (background)
+      table->tools.push_back(b);
+    else
+      table->by_name.erase(b->manifest->name);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,28 +1,53 @@
 // The tool table: every tool the host can call, built from a plugin directory. Loading scans the
 // manifest directory (every *.json except manifest.schema.json, in name order), loads each plugin,
 // compiles its schemas, and refuses any plugin that would collide with a tool name already taken
-// (never shadowed). A broken plugin is skipped with one clear error line; the rest load.
+// (never shadowed). Before any of a plugin's code is loaded, its manifest must pass the trust
+// policy (publisher signature, registry/signature.hpp) and match its pinned tool definitions
+// (registry/tool_pins.hpp). A broken plugin is skipped with one clear error line; the rest load.
 //
 // Readers take an immutable snapshot (shared_ptr) and keep it for the whole call, so a reload can
 // swap in a new table while calls on the old one finish; a plugin unloads when the last snapshot
 // and call holding it are gone. Thread-safe.
+//
+// Host-provided ("builtin") tools, such as the job tools, are ToolEntries too, so they are
+// listed, scoped, rate-limited and audited exactly like plugin tools; they carry a handler
+// instead of a plugin (plugin == nullptr) and own their manifest. A plugin tool never shadows
+// a builtin: the plugin is skipped like any other name clash. Builtins are listed after the
+// plugin tools, and only when some loaded tool can run in the background (execution "job" or
+// a taskSupport other than "forbidden").
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "policy/principal.hpp"
 #include "registry/plugin_loader.hpp"
 #include "registry/schema_validator.hpp"
+#include "registry/signature.hpp"
+#include "registry/tool_pins.hpp"
 
 namespace toolgate {
 
+// What a builtin handler gets and may report back for the call's audit record.
+struct BuiltinCall {
+  const Principal& principal;
+  const boost::json::object& args;
+  std::string job_id;       // the job the call concerns, if any
+  std::string traceparent;  // that job's trace context, so its polls share the start's trace
+};
+// Returns a CallToolResult. Runs on a worker thread; may throw (reported as an internal error).
+using BuiltinHandler = std::function<boost::json::object(BuiltinCall&)>;
+
 struct ToolEntry {
-  const ToolManifest* manifest = nullptr;  // owned by plugin
-  std::shared_ptr<LoadedPlugin> plugin;
+  const ToolManifest* manifest = nullptr;  // owned by plugin, or by builtin_manifest
+  std::shared_ptr<LoadedPlugin> plugin;    // null for builtins
+  BuiltinHandler builtin;                  // set for builtins only
+  std::shared_ptr<const ToolManifest> builtin_manifest;
   const tg_tool* fn = nullptr;
   std::shared_ptr<const SchemaValidator> input_validator;
   std::shared_ptr<const SchemaValidator> output_validator;  // null if no outputSchema
@@ -43,11 +68,17 @@ struct ToolTable {
 struct LoadReport {
   std::vector<std::string> loaded;  // "name version (N tools)"
   std::vector<std::string> errors;  // one line per skipped plugin
+  // Loaded despite a problem, e.g. a definition change under plugins.onDefinitionChange "warn".
+  // Definition changes (refused or warned) are audit events; until the audit log takes them they
+  // surface only here, as lines naming the plugin, the tool and what changed.
+  std::vector<std::string> warnings;
 };
 
 struct RegistryOptions {
   std::string plugin_dir;
   std::string manifest_dir;  // empty: same as plugin_dir
+  TrustPolicy trust;         // publisher signatures checked before anything is loaded
+  PinPolicy pins;            // tool definition pins checked before load, recorded after
 };
 
 class ToolRegistry {
@@ -58,9 +89,12 @@ class ToolRegistry {
   // digest and library) are reused rather than reloaded.
   LoadReport reload(const tg_host_api* host);
   std::shared_ptr<const ToolTable> snapshot() const;
+  // Host tools that every later reload() puts first in the table. Call before the first reload.
+  void set_builtins(std::vector<std::shared_ptr<const ToolEntry>> builtins);
 
  private:
   RegistryOptions options_;
+  std::vector<std::shared_ptr<const ToolEntry>> builtins_;  // guarded by mu_
   mutable std::mutex mu_;
   std::shared_ptr<const ToolTable> table_;
 };

@@ -1,0 +1,191 @@
+// MCP tasks served by the job engine, through the real binary: the 2025-11-25 capability,
+// execution.taskSupport, task-augmented tools/call, tasks/get, tasks/result, tasks/list,
+// tasks/cancel and notifications/tasks/status; and the 2026-07-28 `io.modelcontextprotocol/tasks`
+// extension (resultType "task", tasks/get with the result inlined, tasks/update, tasks/cancel).
+#include "jobs_support.hpp"
+
+using namespace toolgate::testing;
+namespace json = boost::json;
+
+namespace {
+
+json::object tasks_caps() { return json::object{{"tasks", json::object{{"list", json::object()}, {"cancel", json::object()}}}}; }
+
+json::object task_call(McpProcess& p, const std::string& channel, json::object extra = {}) {
+  json::object params{{"name", "stepper"}, {"arguments", {{"channel", channel}, {"steps", 3}}}, {"task", {{"ttl", 60000}}}};
+  for (auto& kv : extra) params[kv.key()] = kv.value();
+  return result_of(p.request("tools/call", params));
+}
+
+json::value send_async(McpProcess& p, const std::string& id, const std::string& method, json::object params) {
+  p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
+  return json::value(id);
+}
+
+const json::object* find_notification(McpProcess& p, const std::string& method) {
+  for (const auto& m : p.others())
+    if (m.as_object().contains("method") && m.as_object().at("method") == json::value(method)) return &m.as_object();
+  return nullptr;
+}
+
+json::object modern_meta(bool with_extension) {
+  json::object caps;
+  if (with_extension) caps["extensions"] = json::object{{"io.modelcontextprotocol/tasks", json::object()}};
+  return json::object{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                      {"io.modelcontextprotocol/clientCapabilities", std::move(caps)}};
+}
+
+json::value modern(McpProcess& p, const std::string& method, json::object params, bool with_extension = true) {
+  params["_meta"] = modern_meta(with_extension);
+  return p.request(method, std::move(params));
+}
+
+}  // namespace
+
+TEST_F(JobsFixture, TasksCapabilityOnlyFor20251125AndTaskSupportFromTheManifest) {
+  McpProcess::Options o;
+  o.args = {"serve", "--config", policy()};
+  McpProcess p(o);
+  json::object init = result_of(p.initialize("2025-11-25", tasks_caps()));
+  EXPECT_EQ(init.at("capabilities").at("tasks"),
+            (json::object{{"list", json::object()}, {"cancel", json::object()},
+                          {"requests", {{"tools", {{"call", json::object()}}}}}}));
+  McpProcess older(o);
+  EXPECT_FALSE(result_of(older.initialize("2025-06-18")).at("capabilities").as_object().contains("tasks"));
+
+  std::map<std::string, std::string> support;
+  json::object list = result_of(p.request("tools/list"));
+  for (const auto& t : list.at("tools").as_array())
+    support[std::string(t.at("name").as_string())] = std::string(t.at("execution").at("taskSupport").as_string());
+  EXPECT_EQ(support["stepper"], "optional");
+  EXPECT_EQ(support["stepper_required"], "required");
+  EXPECT_EQ(support["echo"], "forbidden");
+  EXPECT_EQ(support["job_status"], "forbidden");
+}
+
+TEST_F(JobsFixture, TaskAugmentedCallLifecycle) {
+  auto p = start(policy(), "2025-11-25", tasks_caps());
+  json::object created = task_call(*p, "t1", {{"_meta", {{"progressToken", "pt-1"}}}});
+  json::object task = created.at("task").as_object();
+  std::string id(task.at("taskId").as_string());
+  EXPECT_EQ(task.at("status"), "working");
+  EXPECT_EQ(task.at("ttl"), 60000);
+  EXPECT_EQ(task.at("pollInterval"), 2000);
+  EXPECT_TRUE(task.at("createdAt").is_string());
+  EXPECT_TRUE(task.at("lastUpdatedAt").is_string());
+
+  EXPECT_EQ(result_of(p->request("tasks/get", {{"taskId", id}})).at("status"), "working");
+  step(*p, "t1");
+  const json::object* progress = find_notification(*p, "notifications/progress");
+  ASSERT_NE(progress, nullptr);
+  EXPECT_EQ(progress->at("params").at("progressToken"), "pt-1");
+  EXPECT_EQ(progress->at("params").at("progress"), 1);
+  EXPECT_EQ(progress->at("params").at("_meta").at("io.modelcontextprotocol/related-task").at("taskId"), json::value(id));
+
+  json::array listed = result_of(p->request("tasks/list")).at("tasks").as_array();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].at("taskId"), json::value(id));
+
+  // tasks/result blocks until the task ends.
+  json::value rid = send_async(*p, "result-1", "tasks/result", {{"taskId", id}});
+  step(*p, "t1");
+  step(*p, "t1");
+  json::object res = result_of(p->await_response(rid));
+  EXPECT_EQ(res.at("structuredContent"), (json::object{{"channel", "t1"}, {"steps", 3}}));
+  EXPECT_EQ(res.at("_meta").at("io.modelcontextprotocol/related-task").at("taskId"), json::value(id));
+
+  const json::object* note = find_notification(*p, "notifications/tasks/status");
+  ASSERT_NE(note, nullptr);
+  EXPECT_EQ(note->at("params").at("taskId"), json::value(id));
+  EXPECT_EQ(note->at("params").at("status"), "completed");
+  EXPECT_EQ(result_of(p->request("tasks/get", {{"taskId", id}})).at("status"), "completed");
+
+  json::object refused = error_of(p->request("tasks/cancel", {{"taskId", id}}));
+  EXPECT_EQ(refused.at("code"), -32602);
+  EXPECT_EQ(refused.at("message"), "Cannot cancel task: already in terminal status 'completed'");
+  // A task is a job: the job tools see the same thing.
+  EXPECT_EQ(status_name(job_status(*p, id)), "complete");
+}
+
+TEST_F(JobsFixture, TasksCancelReachesThePluginAndErrorsAreTheSpecs) {
+  auto p = start(policy(), "2025-11-25", tasks_caps());
+  std::string id(task_call(*p, "t2").at("task").at("taskId").as_string());
+  step(*p, "t2");
+  json::object cancelled = result_of(p->request("tasks/cancel", {{"taskId", id}}));
+  EXPECT_EQ(cancelled.at("taskId"), json::value(id));
+  EXPECT_EQ(cancelled.at("status"), "cancelled");
+  EXPECT_EQ(cancelled.at("statusMessage"), "cancelled by the client with tasks/cancel");
+  EXPECT_EQ(text_of(p->call_tool("await_cancel", {{"channel", "t2"}})), "cancel seen");
+
+  json::object unknown = error_of(p->request("tasks/get", {{"taskId", "0123456789abcdef0123456789abcdef"}}));
+  EXPECT_EQ(unknown.at("code"), -32602);
+  EXPECT_EQ(unknown.at("message"), "Failed to retrieve task: Task not found");
+  EXPECT_EQ(error_of(p->request("tasks/get", json::object())).at("message"), "tasks/get: params.taskId must be a string");
+
+  json::object forbidden = error_of(p->request(
+      "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}, {"task", json::object()}}));
+  EXPECT_EQ(forbidden.at("code"), -32601);
+  EXPECT_EQ(forbidden.at("message"),
+            "tool echo does not support task-augmented execution (its execution.taskSupport is \"forbidden\")");
+  json::object required = error_of(p->request("tools/call", {{"name", "stepper_required"}, {"arguments", {{"channel", "r"}}}}));
+  EXPECT_EQ(required.at("code"), -32601);
+  EXPECT_EQ(required.at("message"),
+            "tool stepper_required must be called as a task (its execution.taskSupport is \"required\"): add params.task");
+}
+
+TEST_F(JobsFixture, AnotherTenantCannotSeeTasks) {
+  auto alpha = start(policy("alpha"), "2025-11-25", tasks_caps());
+  std::string id(task_call(*alpha, "t3").at("task").at("taskId").as_string());
+  auto beta = start(policy("beta"), "2025-11-25", tasks_caps());
+  for (const char* method : {"tasks/get", "tasks/result", "tasks/cancel"})
+    EXPECT_EQ(error_of(beta->request(method, {{"taskId", id}})).at("message"), "Failed to retrieve task: Task not found")
+        << method;
+  EXPECT_TRUE(result_of(beta->request("tasks/list")).at("tasks").as_array().empty());
+}
+
+TEST_F(JobsFixture, TasksExtensionIn20260728) {
+  McpProcess::Options o;
+  o.args = {"serve", "--config", policy()};
+  McpProcess p(o);
+  json::object discover = result_of(modern(p, "server/discover", {}));
+  EXPECT_EQ(discover.at("capabilities").at("extensions"), (json::object{{"io.modelcontextprotocol/tasks", json::object()}}));
+
+  json::object created =
+      result_of(modern(p, "tools/call", {{"name", "stepper"}, {"arguments", {{"channel", "x1"}, {"steps", 2}}}}));
+  EXPECT_EQ(created.at("resultType"), "task");
+  EXPECT_EQ(created.at("status"), "working");
+  EXPECT_EQ(created.at("ttlMs"), 86400000);
+  EXPECT_EQ(created.at("pollIntervalMs"), 2000);
+  std::string id(created.at("taskId").as_string());
+
+  json::object working = result_of(modern(p, "tasks/get", {{"taskId", id}}));
+  EXPECT_EQ(working.at("resultType"), "complete");
+  EXPECT_EQ(working.at("status"), "working");
+  EXPECT_EQ(result_of(modern(p, "tasks/update", {{"taskId", id}, {"inputResponses", json::object()}})).at("resultType"),
+            "complete");
+
+  json::object step_args{{"name", "step"}, {"arguments", {{"channel", "x1"}}}};
+  result_of(modern(p, "tools/call", step_args));
+  result_of(modern(p, "tools/call", step_args));
+  json::object done;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    done = result_of(modern(p, "tasks/get", {{"taskId", id}}));
+    if (done.at("status") != "working") break;
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(done.at("status"), "completed") << json::serialize(done);
+  EXPECT_EQ(done.at("result").at("structuredContent"), (json::object{{"channel", "x1"}, {"steps", 2}}));
+
+  json::object missing = error_of(modern(p, "tasks/cancel", {{"taskId", "0123456789abcdef0123456789abcdef"}}));
+  EXPECT_EQ(missing.at("code"), -32602);
+  EXPECT_EQ(missing.at("message"), "Failed to retrieve task: Task not found");
+  EXPECT_EQ(error_of(modern(p, "tasks/list", {})).at("code"), -32601);
+
+  json::object undeclared = error_of(modern(p, "tasks/get", {{"taskId", id}}, false));
+  EXPECT_EQ(undeclared.at("code"), -32021);
+  // Without the extension a job tool still works: it answers with a job handle.
+  json::object handle =
+      result_of(modern(p, "tools/call", {{"name", "stepper"}, {"arguments", {{"channel", "x2"}}}}, false));
+  EXPECT_EQ(handle.at("resultType"), "complete");
+  EXPECT_EQ(handle.at("structuredContent").at("pollTool"), "job_status");
+}

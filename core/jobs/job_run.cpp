@@ -152,15 +152,11 @@ int JobRun::emit_partial(std::string_view text) {
 }
 
 int JobRun::set_result(std::string_view text) {
-  json::value v;
-  if (!parse_json(text, v) || !v.is_object()) return TG_ERR_INVALID;
-  auto* content = v.get_object().if_contains("content");
-  if (!content || !content->is_array()) return TG_ERR_INVALID;
-  for (const auto& item : content->get_array())
-    if (!item.is_object() || !item.get_object().contains("type")) return TG_ERR_INVALID;
+  std::optional<json::object> parsed = parse_call_result(text);
+  if (!parsed) return TG_ERR_INVALID;
   std::lock_guard<std::mutex> lock(mu_);
   if (result_) return TG_ERR_FINISHED;
-  result_ = std::move(v.get_object());
+  result_ = std::move(*parsed);
   return cancelled_ ? TG_ERR_CANCELLED : TG_OK;
 }
 

@@ -77,6 +77,18 @@ const tg_host_api kTable = {
 
 const tg_host_api* host_api_table() { return &kTable; }
 
+std::optional<boost::json::object> parse_call_result(std::string_view json_text) {
+  boost::json::value v;
+  boost::system::error_code ec;
+  v = boost::json::parse(json_text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  auto* content = v.get_object().if_contains("content");
+  if (!content || !content->is_array()) return std::nullopt;
+  for (const auto& item : content->get_array())
+    if (!item.is_object() || !item.get_object().contains("type")) return std::nullopt;
+  return std::move(v.get_object());
+}
+
 int invoke_plugin_tool(const ToolEntry& tool, CallSink& sink, const boost::json::object& args, std::string& thrown) {
   std::string args_json = boost::json::serialize(args);
   tg_call handle{&sink};

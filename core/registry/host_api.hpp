@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,10 @@ namespace toolgate {
 const tg_host_api* host_api_table();
 
 struct ToolEntry;
+
+// Parses what a plugin passed to set_result: a JSON object with a "content" array whose items
+// are objects with a "type". nullopt when it is anything else.
+std::optional<boost::json::object> parse_call_result(std::string_view json_text);
 
 // Calls a plugin tool with `sink` behind the tg_call handle. Returns the tool's return code; a
 // C++ exception that crosses the C boundary anyway (a plugin not built with the SDK) is caught

@@ -20,13 +20,7 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using test::TempDir;
-
-std::string dump(const VerifyReport& r) {
-  std::string s;
-  for (const auto& p : r.problems) s += "problem: " + p + "\n";
-  for (const auto& n : r.notes) s += "note: " + n + "\n";
-  return s;
-}
+using test::dump;
 
 bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 

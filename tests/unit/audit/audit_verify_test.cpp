@@ -14,13 +14,7 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using test::TempDir;
-
-std::string dump(const VerifyReport& r) {
-  std::string s;
-  for (const auto& p : r.problems) s += "problem: " + p + "\n";
-  for (const auto& n : r.notes) s += "note: " + n + "\n";
-  return s;
-}
+using test::dump;
 
 class VerifyTamper : public ::testing::Test {
  protected:

@@ -161,4 +161,11 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
+std::string dump(const VerifyReport& r) {
+  std::string s;
+  for (const auto& p : r.problems) s += "problem: " + p + "\n";
+  for (const auto& n : r.notes) s += "note: " + n + "\n";
+  return s;
+}
+
 }  // namespace toolgate::test

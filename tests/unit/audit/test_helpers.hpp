@@ -5,6 +5,7 @@
 
 #include "audit/audit_config.hpp"
 #include "audit/audit_entry.hpp"
+#include "audit/audit_verify.hpp"
 
 #include <boost/json.hpp>
 
@@ -63,6 +64,8 @@ class LogCapture {
 
 // Error texts from validating `entry` against core/audit/audit-entry.schema.json; empty = valid.
 std::vector<std::string> schema_errors(const boost::json::value& entry);
+// A verify report as text, for assertion messages.
+std::string dump(const VerifyReport& r);
 
 // Re-checks `condition` until it holds or `limit` passes; returns whether it held.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = std::chrono::seconds(15));

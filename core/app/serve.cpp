@@ -93,6 +93,14 @@ int run_serve(const CliOptions& cli) {
     return 2;
   }
 
+  // Before anything starts threads: bad trust settings stop the server outright.
+  JsonErrors trust_errors;
+  auto registry_opts = registry_options(*config, true, trust_errors);
+  if (!registry_opts) {
+    spdlog::critical("plugin trust settings are invalid; refusing to start:\n  {}", trust_errors.joined("\n  "));
+    return 2;
+  }
+
   // Jobs: a state directory the policy names must open; the default one only disables jobs.
   DeadlineWatch watch;
   std::unique_ptr<JobEngine> jobs;
@@ -108,12 +116,6 @@ int run_serve(const CliOptions& cli) {
     spdlog::error("jobs are disabled: {} (set jobs.stateDirectory in the policy file)", jobs_unavailable);
   }
 
-  JsonErrors trust_errors;
-  auto registry_opts = registry_options(*config, true, trust_errors);
-  if (!registry_opts) {
-    spdlog::critical("plugin trust settings are invalid; refusing to start:\n  {}", trust_errors.joined("\n  "));
-    return 2;
-  }
   ToolRegistry registry(*registry_opts);
   registry.set_builtins(make_job_tools(jobs.get(), jobs_unavailable));
   LoadReport report = registry.reload(host_api_table());

@@ -61,12 +61,14 @@ std::optional<std::string> string_claim(const json::object& o, std::string_view 
 }
 
 // NumericDate (RFC 7519): seconds since the epoch, possibly fractional; fractions are floored.
+// The range is what a nanosecond system_clock can hold (years 1677 to 2262), so formatting the
+// date in an error message cannot overflow.
 bool numeric_date(const json::object& o, std::string_view key, std::optional<std::int64_t>& out, std::string& why) {
   auto it = o.find(key);
   if (it == o.end()) return true;
   const json::value& v = it->value();
   double d = v.is_number() ? v.to_number<double>() : NAN;
-  if (!std::isfinite(d) || d < -1e15 || d > 1e15) {
+  if (!std::isfinite(d) || d < -9.2e9 || d > 9.2e9) {
     why = "invalid JWT: the " + std::string(key) + " claim is not a NumericDate (seconds since 1970)";
     return false;
   }

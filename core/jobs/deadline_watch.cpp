@@ -41,8 +41,10 @@ void DeadlineWatch::run() {
       continue;
     }
     auto first = due_.begin();
-    if (Clock::now() < first->first.first) {
-      changed_.wait_until(lock, first->first.first);
+    // Copy the deadline: cancel() may erase this entry while wait_until sleeps on it.
+    const auto when = first->first.first;
+    if (Clock::now() < when) {
+      changed_.wait_until(lock, when);
       continue;
     }
     auto fire = std::move(first->second);

@@ -394,7 +394,11 @@ int ToolCall::client_request(const std::string& method, std::string_view params_
   std::string err;
   if (!parse_json_line(params_json, params, err) || !params.is_object()) return TG_ERR_INVALID;
   if (cancelled_) return TG_ERR_CANCELLED;
-  auto [rid, pending] = server_.client_requests().open();
+  // Not a structured binding: the wait predicate below captures pending, which C++20 does not
+  // allow for bindings (clang rejects it).
+  auto opened = server_.client_requests().open();
+  auto rid = opened.first;
+  auto pending = opened.second;
   {
     std::lock_guard<std::mutex> lock(mu_);
     waiting_on_ = pending;

@@ -1,3 +1,4 @@
+#include <cmath>
 #include "util/json_reader.hpp"
 
 #include <cerrno>
@@ -72,6 +73,14 @@ std::optional<bool> JsonObjectReader::boolean(const std::string& key, bool requi
 
 bool JsonObjectReader::boolean_or(const std::string& key, bool def) { return boolean(key).value_or(def); }
 
+namespace {
+// A double converts to int64 only when it is whole and inside the range; casting anything else
+// is undefined behaviour (the fuzzer found 1e300 in a manifest).
+bool is_whole_int64(double d) {
+  return std::isfinite(d) && d >= -9.2233720368547758e18 && d < 9.2233720368547758e18 && d == std::trunc(d);
+}
+}  // namespace
+
 std::optional<std::int64_t> JsonObjectReader::integer(const std::string& key, std::int64_t min,
                                                       std::int64_t max, bool required) {
   const json::value* v = find(key, required);
@@ -83,7 +92,7 @@ std::optional<std::int64_t> JsonObjectReader::integer(const std::string& key, st
     n = v->get_int64();
   } else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
     n = static_cast<std::int64_t>(v->get_uint64());
-  } else if (v->is_double() && v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double()))) {
+  } else if (v->is_double() && is_whole_int64(v->get_double())) {
     n = static_cast<std::int64_t>(v->get_double());
   } else {
     errors_.add(child_path(key), "expected " + expect);

@@ -205,7 +205,8 @@ int verify(const Args& a, std::ostream& out, std::ostream& err) {
   if (!m) return 1;
   TrustVerdict v = check_manifest_trust(m->doc, *trust);
   if (!v.ok) {
-    out << file << ": refused: plugin " << m->parsed.name << ": " << v.reason << "\n";
+    out << file << ": refused: plugin " << m->parsed.name << ": "
+        << (v.is_signed ? v.reason : std::string("the manifest is not signed")) << "\n";
     return 1;
   }
   out << file << ": signature verifies: plugin " << m->parsed.name << " " << m->parsed.version

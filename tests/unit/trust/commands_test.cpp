@@ -102,6 +102,12 @@ TEST_F(Commands, VerifyRefusesASwappedLibraryAndAnUntrustedKey) {
   EXPECT_NE(u.out.find(": refused: plugin demo: signed by key "), std::string::npos) << u.out;
 }
 
+TEST_F(Commands, VerifyRefusesAnUnsignedManifest) {
+  CmdRun v = plugin({"verify", "--trusted", dir.file("keys/acme.pub"), dir.file("demo.json")});
+  EXPECT_EQ(v.status, 1);
+  EXPECT_EQ(v.out, dir.file("demo.json") + ": refused: plugin demo: the manifest is not signed\n");
+}
+
 TEST_F(Commands, SignRefusesAManifestThatDoesNotMatchItsLibrary) {
   write_text(dir.file("libdemo.so"), "rebuilt");
   CmdRun s = plugin({"sign", "--key", dir.file("keys/acme.key"), dir.file("demo.json")});

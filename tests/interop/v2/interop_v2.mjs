@@ -45,6 +45,7 @@ if (installProblem) {
 }
 const { Client } = await import('@modelcontextprotocol/client');
 const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
+const { createTaskSessionFromClient, resultFromTaskOutcome } = await import('@modelcontextprotocol/ext-tasks/client');
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const EXIT_GRACE_MS = 1_900;
@@ -77,11 +78,13 @@ function copyPlugin(from, name) {
 }
 copyPlugin(opts.stageDir, 'echo');
 copyPlugin(opts.fixtureDir, 'fx_behaviours');
+copyPlugin(opts.fixtureDir, 'fx_jobs'); // stepper: a job tool, served as a task to clients with the tasks extension
 const policy = join(work, 'policy.json');
 writeFileSync(policy, JSON.stringify({
   plugins: { directory: plugins },
-  identity: { anonymous: { tenant: 'interop', scopes: ['echo.read', 'fx.delete'] } },
+  identity: { anonymous: { tenant: 'interop', scopes: ['echo.read', 'fx.delete', 'fx.read'] } },
   audit: { directory: join(work, 'audit') },
+  jobs: { stateDirectory: join(work, 'jobs') },
 }));
 
 const results = [];
@@ -157,7 +160,7 @@ const connected = await check('connect (server/discover, no initialize)', async 
 
 if (!connected) {
   for (const n of ['server/discover', 'tools/list', 'tools/call echo', 'consent accept', 'consent decline',
-    'subscriptions/listen', 'close']) {
+    'tasks extension', 'subscriptions/listen', 'close']) {
     results.push({ name: n, ok: false });
     process.stdout.write(`FAIL ${n}: not run, connect failed\n`);
   }
@@ -220,6 +223,60 @@ await check('consent decline', async () => {
   expect(res.isError === true, `a declined destructive call ran: ${JSON.stringify(res)}`);
   expect(res._meta?.['dev.toolgate/error']?.code === 'consent_declined', `error meta: ${JSON.stringify(res._meta)}`);
   expect(res.content?.[0]?.text?.includes('decline'), `text: ${res.content?.[0]?.text}`);
+});
+
+// The tasks extension's requester sends its task traffic through a host-owned raw dispatcher (the
+// SDK Client's codecs do not carry task wire shapes). This one writes on the client's own stdio
+// transport with ids of its own and takes their responses before the Client sees them.
+function rawDispatcher() {
+  const waiting = new Map();
+  let next = 0;
+  const deliver = transport.onmessage;
+  transport.onmessage = (msg, extra) => {
+    if (msg && !('method' in msg) && waiting.has(msg.id)) {
+      const resolve = waiting.get(msg.id);
+      waiting.delete(msg.id);
+      resolve(msg.error ? { kind: 'error', error: msg.error } : { kind: 'result', result: msg.result });
+      return;
+    }
+    deliver(msg, extra);
+  };
+  return (request) => new Promise((resolve, reject) => {
+    const id = `ext-tasks-${++next}`;
+    waiting.set(id, resolve);
+    transport.send({ ...request, jsonrpc: '2.0', id }).catch((err) => { waiting.delete(id); reject(err); });
+  });
+}
+
+await check('tasks extension (ext-tasks): a job tool runs as a task and settles', async () => {
+  const ext = client.getServerCapabilities()?.extensions?.['io.modelcontextprotocol/tasks'];
+  expect(ext !== undefined, `discover did not advertise the tasks extension: ${JSON.stringify(client.getServerCapabilities())}`);
+  const session = createTaskSessionFromClient(client, {
+    endpointId: 'toolgate-interop',
+    rawDispatch: rawDispatcher(),
+    v2RequestFraming: {
+      protocolVersion: '2026-07-28',
+      clientInfo: { name: 'toolgate-interop-v2', version: '1.0.0' },
+      clientCapabilities: { elicitation: { form: {} } },
+    },
+  });
+  try {
+    const channel = `interop-${process.pid}`;
+    const execution = await session.callTool('stepper', { channel, steps: 1 });
+    expect(execution.kind === 'task', `stepper ran as '${execution.kind}', expected a task`);
+    // The stepper job waits for one step on its channel; give it that step with a plain call.
+    const stepped = await client.callTool({ name: 'step', arguments: { channel } }, { timeout: REQUEST_TIMEOUT_MS });
+    expect(stepped.isError !== true, `step failed: ${JSON.stringify(stepped)}`);
+    const watchdog = new Promise((_, reject) => setTimeout(() => reject(new CheckFailed('task did not settle in 10 s')), REQUEST_TIMEOUT_MS));
+    const { outcome } = await Promise.race([execution.settle(), watchdog]);
+    expect(outcome.status === 'completed', `task outcome ${outcome.status}: ${outcome.error?.message ?? ""} ${JSON.stringify(outcome.error?.cause ?? outcome.error ?? {})} ${JSON.stringify(outcome.task?.raw ?? {})}`);
+    const result = resultFromTaskOutcome(outcome);
+    expect(result.structuredContent?.channel === channel && result.structuredContent?.steps === 1,
+      `task result: ${JSON.stringify(result)}`);
+    return `task ${execution.handle?.taskId ?? '?'} completed`;
+  } finally {
+    await session.close();
+  }
 });
 
 await check('subscriptions/listen receives tools/list_changed', async () => {

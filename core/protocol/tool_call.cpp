@@ -144,6 +144,23 @@ bool ToolCall::consent_by_elicitation() {
 bool ToolCall::consent_stateless() {
   const ToolManifest& m = *tool_->manifest;
   RequestStateClaims claims{principal_.subject, principal_.tenant, m.name, args_digest(args_)};
+  // Asks (again) for the user's confirmation: an input_required result with a fresh sealed state.
+  auto ask_for_consent = [&] {
+    json::object ask{{"method", "elicitation/create"},
+                     {"params", json::object{{"mode", "form"},
+                                             {"message", consent_message(m, args_)},
+                                             {"requestedSchema", consent_schema()}}}};
+    json::object result{{"resultType", "input_required"},
+                        {"inputRequests", json::object{{"confirm", std::move(ask)}}},
+                        {"requestState", server_.request_states().seal(claims)}};
+    finish(std::move(result), "input_required", "", "");
+    return false;
+  };
+  auto invalid_params = [&](const std::string& msg) {
+    finish(error_result("invalid_input", msg), "invalid_input", "invalid_input_responses", msg,
+           json::object{{"code", rpc::kInvalidParams}, {"message", msg}});
+    return false;
+  };
   if (extras_.request_state.empty()) {
     if (!client_supports_form_elicitation()) {
       json::object data{{"requiredCapabilities", json::object{{"elicitation", json::object{{"form", json::object()}}}}}};
@@ -153,15 +170,25 @@ bool ToolCall::consent_stateless() {
              json::object{{"code", -32021}, {"message", msg}, {"data", data}});
       return false;
     }
-    json::object ask{{"method", "elicitation/create"},
-                     {"params", json::object{{"message", consent_message(m, args_)},
-                                             {"requestedSchema", consent_schema()},
-                                             {"mode", "form"}}}};
-    json::object result{{"resultType", "input_required"},
-                        {"inputRequests", json::object{{"confirm", std::move(ask)}}},
-                        {"requestState", server_.request_states().seal(claims)}};
-    finish(std::move(result), "input_required", "", "");
-    return false;
+    return ask_for_consent();
+  }
+  // A malformed answer is a protocol error (the spec's "invalid schema"), checked before the
+  // state is spent so a client bug does not burn the user's pending question.
+  const json::value* answer = nullptr;
+  if (!extras_.input_responses.is_null()) {
+    if (!extras_.input_responses.is_object())
+      return invalid_params("tools/call: params.inputResponses must be an object");
+    answer = extras_.input_responses.get_object().if_contains("confirm");
+    if (answer) {
+      const json::object* o = answer->if_object();
+      const json::value* action = o ? o->if_contains("action") : nullptr;
+      if (!action || !(*action == "accept" || *action == "decline" || *action == "cancel"))
+        return invalid_params("tools/call: params.inputResponses.confirm must be an elicitation result whose action is "
+                              "accept, decline or cancel");
+      const json::value* content = o->if_contains("content");
+      if (content && !content->is_object())
+        return invalid_params("tools/call: params.inputResponses.confirm.content must be an object");
+    }
   }
   std::string invalid = server_.request_states().open(extras_.request_state, claims);
   if (!invalid.empty()) {
@@ -172,14 +199,14 @@ bool ToolCall::consent_stateless() {
            "invalid_request_state", why);
     return false;
   }
-  const json::value* answer =
-      extras_.input_responses.is_object() ? extras_.input_responses.get_object().if_contains("confirm") : nullptr;
+  // A retry that left the question unanswered is asked again, as the MRTR pattern recommends,
+  // rather than refused.
+  if (!answer) return ask_for_consent();
   std::string why;
-  if (answer && confirmed(*answer, why)) {
+  if (confirmed(*answer, why)) {
     consent_id_ = uuid_v4();
     return true;
   }
-  if (!answer) why = "inputResponses has no answer for 'confirm'";
   deny("consent_declined", "tool " + m.name + " did not run: consent was not given (" + why + ")");
   return false;
 }

@@ -221,6 +221,28 @@ TEST_F(StatelessConsent, ReplayedForgedAndMismatchedStatesAreRefused) {
   EXPECT_NE(text_of(result_of(retry("garbage", accept()))).find("not one this server issued"), std::string::npos);
 }
 
+TEST_F(StatelessConsent, UnansweredRetryIsAskedAgainAndMalformedAnswersAreInvalidParams) {
+  std::string state(ask().at("requestState").as_string());
+  // Malformed answers are protocol errors and do not spend the state.
+  json::object e = error_of(retry(state, {{"confirm", true}}));
+  EXPECT_EQ(e.at("code"), -32602);
+  EXPECT_NE(std::string(e.at("message").as_string()).find("accept, decline or cancel"), std::string::npos);
+  json::value not_object = modern(*tg, "tools/call",
+                                   {{"name", "delete_thing"}, {"arguments", {{"id", "t1"}}}, {"requestState", state},
+                                    {"inputResponses", json::array{}}},
+                                   modern_meta(elicitation_caps()));
+  EXPECT_EQ(error_of(not_object).at("code"), -32602);
+  // The state echoed without an answer: the question comes back with a fresh state.
+  json::object again = result_of(modern(*tg, "tools/call",
+                                        {{"name", "delete_thing"}, {"arguments", {{"id", "t1"}}}, {"requestState", state}},
+                                        modern_meta(elicitation_caps())));
+  EXPECT_EQ(again.at("resultType"), "input_required");
+  EXPECT_TRUE(again.at("inputRequests").as_object().contains("confirm"));
+  std::string fresh(again.at("requestState").as_string());
+  EXPECT_NE(fresh, state);
+  EXPECT_EQ(text_of(result_of(retry(fresh, accept()))), "deleted t1");
+}
+
 TEST_F(StatelessConsent, ClientWithoutElicitationGets32021) {
   json::object e = error_of(modern(*tg, "tools/call", {{"name", "delete_thing"}, {"arguments", {{"id", "t3"}}}}));
   EXPECT_EQ(e.at("code"), -32021);

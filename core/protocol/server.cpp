@@ -366,7 +366,8 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
 // ---- 2026-07-28: stateless requests --------------------------------------------------------
 
 json::value Server::on_discover(const Message&) {
-  json::object capabilities{{"tools", json::object{{"listChanged", true}}}};
+  // logging: a request may still name io.modelcontextprotocol/logLevel (deprecated, not removed).
+  json::object capabilities{{"tools", json::object{{"listChanged", true}}}, {"logging", json::object()}};
   if (tasks_) capabilities["extensions"] = json::object{{kTasksExtension, json::object()}};
   json::object result{{"supportedVersions", json::array{kStatelessVersion}},
                       {"capabilities", std::move(capabilities)},

@@ -44,7 +44,8 @@ TEST(Stateless, DiscoverWithoutInitialize) {
   RunningToolgate tg;
   json::object r = result_of(modern(*tg, "server/discover", {}));
   EXPECT_EQ(r.at("supportedVersions"), (json::array{"2026-07-28"}));
-  EXPECT_TRUE(r.at("capabilities").as_object().contains("tools"));
+  EXPECT_EQ(r.at("capabilities").as_object().at("tools"), (json::object{{"listChanged", true}}));
+  EXPECT_TRUE(r.at("capabilities").as_object().contains("logging"));  // per-request logLevel is honoured
   EXPECT_EQ(r.at("resultType"), "complete");
   EXPECT_TRUE(r.at("ttlMs").is_number());
   EXPECT_EQ(r.at("cacheScope"), "private");

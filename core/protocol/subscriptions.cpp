@@ -37,6 +37,9 @@ std::string Subscriptions::open(const json::value& id, const json::object& param
     std::lock_guard<std::mutex> lock(mu_);
     error_code = rpc::kInvalidRequest;
     if (closed_) return "subscriptions/listen: the server is shutting down";
+    if (streams_.size() >= kMaxSubscriptions)
+      return "subscriptions/listen: " + std::to_string(kMaxSubscriptions) +
+             " subscriptions are already open; cancel one before opening another";
     if (!streams_.emplace(id_key(id), s).second)
       return "subscriptions/listen: request id " + id_key(id) + " already names an open subscription";
     // Written under the lock so no change notification for this stream can overtake its ack.

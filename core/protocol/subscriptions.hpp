@@ -20,6 +20,9 @@
 namespace toolgate {
 
 inline constexpr const char* kSubscriptionIdKey = "io.modelcontextprotocol/subscriptionId";
+// One stdio client has no use for more streams than this; the cap keeps a looping client from
+// growing the table (and every notification's fan-out) without bound.
+inline constexpr std::size_t kMaxSubscriptions = 64;
 
 class Subscriptions {
  public:

@@ -116,6 +116,20 @@ TEST(Subscriptions, BadListenRequestsAreRefused) {
   EXPECT_EQ(again.as_object().at("error").as_object().at("code"), -32600);
 }
 
+TEST(Subscriptions, OpenStreamsAreCapped) {
+  RunningToolgate tg;
+  for (int i = 0; i < 64; ++i) listen(*tg, json::string("cap-" + std::to_string(i)), {{"toolsListChanged", true}});
+  for (int i = 0; i < 64; ++i) await_notification(*tg, "notifications/subscriptions/acknowledged");
+  listen(*tg, "one-too-many", {{"toolsListChanged", true}});
+  json::value refused = tg->await_response("one-too-many");
+  EXPECT_EQ(refused.as_object().at("error").as_object().at("code"), -32600);
+  EXPECT_NE(json::serialize(refused).find("64 subscriptions are already open"), std::string::npos);
+  // Cancelling one makes room again.
+  tg->notify("notifications/cancelled", {{"requestId", "cap-0"}});
+  listen(*tg, "room-again", {{"toolsListChanged", true}});
+  EXPECT_EQ(subscription_id(await_notification(*tg, "notifications/subscriptions/acknowledged")), "room-again");
+}
+
 TEST(Subscriptions, InitializeEraStillGetsUnsolicitedListChanged) {
   RunningToolgate tg;
   tg->initialize("2025-06-18");

@@ -178,7 +178,6 @@ const json::object* request_meta(const Message& m) {
   return meta && meta->is_object() ? &meta->get_object() : nullptr;
 }
 
-
 // A request belongs to the 2026-07-28 era when its _meta carries any key of the per-request
 // envelope. Keying on all of them, not just the version, means a modern request that forgot its
 // version is told so (-32602) instead of being asked to initialize. (2025-11-25's

@@ -5,13 +5,15 @@
 // request with its version and capabilities in _meta. Checked: discover, tools/list, tools/call,
 // consent for a destructive tool through input_required (the client answers the embedded
 // elicitation with its own registered handler and retries with requestState), a declined
-// consent, a subscriptions/listen stream that receives tools/list_changed after SIGHUP, and a
-// clean exit.
+// consent, a job tool run as a task through the official tasks-extension requester
+// (@modelcontextprotocol/ext-tasks), a subscriptions/listen stream that receives
+// tools/list_changed after SIGHUP, and a clean exit.
 //
 //   node interop_v2.mjs --toolgate BIN --stage-dir DIR --fixture-dir DIR
 //
-// The script builds its own plugin directory (the bundled echo plugin plus the fx_behaviours
-// fixture, whose delete_thing tool is destructive) and policy in a temporary directory.
+// The script builds its own plugin directory (the bundled echo plugin, the fx_behaviours fixture
+// whose delete_thing tool is destructive, and the fx_jobs fixture whose stepper runs as a job),
+// policy and jobs state in a temporary directory.
 // Exit status 0 only if every check passed; the last line is always the summary.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -162,7 +162,7 @@ const connected = await check('connect (server/discover, no initialize)', async 
 
 if (!connected) {
   for (const n of ['server/discover', 'tools/list', 'tools/call echo', 'consent accept', 'consent decline',
-    'tasks extension', 'subscriptions/listen', 'close']) {
+    'tasks extension', 'subscriptions/listen', "negotiation 'auto'", 'close']) {
     results.push({ name: n, ok: false });
     process.stdout.write(`FAIL ${n}: not run, connect failed\n`);
   }
@@ -294,6 +294,25 @@ await check('subscriptions/listen receives tools/list_changed', async () => {
   await sub.close();
   expect(await sub.closed === 'local', 'subscription did not close locally');
   return 'acknowledged, notified, closed';
+});
+
+await check("negotiation 'auto' picks the modern era", async () => {
+  // What a dual-era host does: probe with server/discover (on a short-lived sibling process) and
+  // fall back to initialize only on a non-modern answer. toolgate must be recognised as modern.
+  const probeTransport = new StdioClientTransport({
+    command: opts.toolgate, args: ['serve', '--config', policy], env: { ...process.env }, stderr: 'ignore',
+  });
+  const auto = new Client({ name: 'toolgate-interop-v2-auto', version: '1.0.0' },
+    { capabilities: {}, versionNegotiation: { mode: 'auto' } });
+  try {
+    await auto.connect(probeTransport, { timeout: REQUEST_TIMEOUT_MS });
+    expect(auto.getProtocolEra() === 'modern', `era ${auto.getProtocolEra()}, version ${auto.getNegotiatedProtocolVersion()}`);
+    const res = await auto.callTool({ name: 'echo', arguments: { text: 'auto' } }, { timeout: REQUEST_TIMEOUT_MS });
+    expect(res.content?.[0]?.text === 'auto', `echo over the auto-negotiated connection: ${JSON.stringify(res)}`);
+    return auto.getNegotiatedProtocolVersion();
+  } finally {
+    await auto.close();
+  }
 });
 
 await check('close', async () => {

@@ -348,7 +348,8 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
                                          std::move(extras), session, batch);
   {
     std::lock_guard<std::mutex> lock(inflight_mu_);
-    if (!inflight_.emplace(call->key(), call).second)
+    // An open listen stream is a request still in flight too.
+    if (subscriptions_.contains(m.id) || !inflight_.emplace(call->key(), call).second)
       return reply_error(batch, m.id, rpc::kInvalidRequest,
                          "duplicate request id " + call->key() + ": a request with this id is still in flight");
   }
@@ -423,6 +424,12 @@ void Server::handle_stateless(const Message& m, const std::shared_ptr<BatchColle
     // A listen request stays open until the client cancels it or the server shuts down, so it
     // cannot be one member of a batch that waits for all its answers.
     if (batch) return fail(rpc::kInvalidRequest, "subscriptions/listen cannot be sent inside a JSON-RPC batch");
+    {
+      std::lock_guard<std::mutex> lock(inflight_mu_);
+      if (inflight_.count(id_key(m.id)))
+        return fail(rpc::kInvalidRequest,
+                    "duplicate request id " + id_key(m.id) + ": a request with this id is still in flight");
+    }
     int code = 0;
     std::string why = subscriptions_.open(m.id, m.params ? *m.params : json::object(), code);
     if (!why.empty()) return fail(code, why);

@@ -75,6 +75,11 @@ void Subscriptions::close_all(const json::object& server_info) {
   streams_.clear();
 }
 
+bool Subscriptions::contains(const json::value& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return streams_.count(id_key(id)) > 0;
+}
+
 std::size_t Subscriptions::open_count() {
   std::lock_guard<std::mutex> lock(mu_);
   return streams_.size();

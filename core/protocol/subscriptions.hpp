@@ -40,6 +40,8 @@ class Subscriptions {
   // serverInfo _meta every 2026 result carries. Streams opened later are refused.
   void close_all(const boost::json::object& server_info);
   std::size_t open_count();
+  // Whether `id` names an open stream (a listen request is still in flight until it ends).
+  bool contains(const boost::json::value& id);
 
  private:
   struct Stream {

@@ -114,6 +114,12 @@ TEST(Subscriptions, BadListenRequestsAreRefused) {
   listen(*tg, "dup", {{"toolsListChanged", true}});
   json::value again = tg->await_response("dup");
   EXPECT_EQ(again.as_object().at("error").as_object().at("code"), -32600);
+  // An open stream's id is in flight: a tools/call reusing it is a duplicate too.
+  tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", "dup"}, {"method", "tools/call"},
+                             {"params", {{"name", "echo"}, {"arguments", {{"text", "x"}}}, {"_meta", modern_meta()}}}});
+  json::value reused = tg->await_response("dup");
+  EXPECT_EQ(reused.as_object().at("error").as_object().at("code"), -32600);
+  EXPECT_NE(json::serialize(reused).find("still in flight"), std::string::npos) << json::serialize(reused);
 }
 
 TEST(Subscriptions, OpenStreamsAreCapped) {

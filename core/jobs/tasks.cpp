@@ -50,7 +50,13 @@ json::object task_2026(const JobRecord& j, std::int64_t poll_interval_ms) {
   json::object t = common(j, status);
   t["ttlMs"] = j.ttl_ms;
   t["pollIntervalMs"] = poll_interval_ms;
-  if (std::string_view(status) == "completed" && j.result) t["result"] = *j.result;
+  if (std::string_view(status) == "completed" && j.result) {
+    // The inlined tools/call result is a 2026-07-28 result like any other, so it names its
+    // resultType too (the extension's clients reject a completed task whose result lacks it).
+    json::object result = *j.result;
+    if (!result.contains("resultType")) result["resultType"] = "complete";
+    t["result"] = std::move(result);
+  }
   if (failed_in_host(j)) t["error"] = json::object{{"code", -32603}, {"message", j.error_message}};
   return t;
 }

@@ -18,7 +18,7 @@ json::object render_tool(const ToolManifest& t, const std::string& version) {
   if (f.title && t.output_schema && t.execution != "job") o["outputSchema"] = *t.output_schema;
   if (f.annotations && t.annotations) o["annotations"] = *t.annotations;
   if (f.icons && t.icons) o["icons"] = *t.icons;
-  if (f.icons) o["execution"] = json::object{{"taskSupport", t.task_support}};
+  if (f.execution) o["execution"] = json::object{{"taskSupport", t.task_support}};
   return o;
 }
 

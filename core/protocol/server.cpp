@@ -61,7 +61,7 @@ void BatchCollector::maybe_flush() {
 Server::Server(ServerOptions options, LineWriter& out, ToolRegistry& registry, WorkerPool& pool, DeadlineWatch& watch,
                CallPolicy& policy)
     : options_(std::move(options)), out_(out), registry_(registry), pool_(pool), watch_(watch), policy_(policy),
-      request_states_(options_.request_state_key), log_level_(log_level_index("info")) {}
+      request_states_(options_.request_state_key), subscriptions_(out), log_level_(log_level_index("info")) {}
 
 json::object Server::server_info_meta() const {
   return json::object{{"io.modelcontextprotocol/serverInfo",
@@ -159,6 +159,7 @@ void Server::handle_notification(const Message& m) {
   } else if (m.method == "notifications/cancelled") {
     const json::value* rid = m.params ? m.params->if_contains("requestId") : nullptr;
     if (!rid) return;
+    if (subscriptions_.cancel(*rid)) return;  // a 2026 listen stream: closed, and no response follows
     std::shared_ptr<ToolCall> call;
     {
       std::lock_guard<std::mutex> lock(inflight_mu_);
@@ -176,11 +177,23 @@ const json::object* request_meta(const Message& m) {
   const json::value* meta = m.params ? m.params->if_contains("_meta") : nullptr;
   return meta && meta->is_object() ? &meta->get_object() : nullptr;
 }
+
+// A request belongs to the 2026-07-28 era when its _meta carries any key of the per-request
+// envelope. Keying on all of them, not just the version, means a modern request that forgot its
+// version is told so (-32602) instead of being asked to initialize. (2025-11-25's
+// io.modelcontextprotocol/related-task is not an envelope key.)
+bool has_modern_envelope(const json::object* meta) {
+  if (!meta) return false;
+  for (const char* k : {"io.modelcontextprotocol/protocolVersion", "io.modelcontextprotocol/clientCapabilities",
+                        "io.modelcontextprotocol/clientInfo", "io.modelcontextprotocol/logLevel"})
+    if (meta->contains(k)) return true;
+  return false;
+}
 }  // namespace
 
 void Server::handle_request(const Message& m, const std::shared_ptr<BatchCollector>& batch) {
   const json::object* meta = request_meta(m);
-  if (m.method != "initialize" && (m.method == "server/discover" || (meta && meta->contains("io.modelcontextprotocol/protocolVersion")))) {
+  if (m.method != "initialize" && (m.method == "server/discover" || has_modern_envelope(meta))) {
     handle_stateless(m, batch);
     return;
   }
@@ -202,7 +215,8 @@ void Server::handle_request(const Message& m, const std::shared_ptr<BatchCollect
     result = json::object();
   } else if (!initialize_seen_) {
     code = rpc::kInvalidRequest;
-    error = "the server is not initialized: send initialize first";
+    error = "the server is not initialized: send initialize first (or, for protocol 2026-07-28, carry "
+            "params._meta[\"io.modelcontextprotocol/protocolVersion\"] and clientCapabilities in every request)";
   } else if (m.method == "tools/list") {
     result = on_tools_list(m, error, code, session_.version);
   } else if (m.method == "logging/setLevel") {
@@ -334,7 +348,8 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
                                          std::move(extras), session, batch);
   {
     std::lock_guard<std::mutex> lock(inflight_mu_);
-    if (!inflight_.emplace(call->key(), call).second)
+    // An open listen stream is a request still in flight too.
+    if (subscriptions_.contains(m.id) || !inflight_.emplace(call->key(), call).second)
       return reply_error(batch, m.id, rpc::kInvalidRequest,
                          "duplicate request id " + call->key() + ": a request with this id is still in flight");
   }
@@ -351,7 +366,8 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
 // ---- 2026-07-28: stateless requests --------------------------------------------------------
 
 json::value Server::on_discover(const Message&) {
-  json::object capabilities{{"tools", json::object{{"listChanged", true}}}};
+  // logging: a request may still name io.modelcontextprotocol/logLevel (deprecated, not removed).
+  json::object capabilities{{"tools", json::object{{"listChanged", true}}}, {"logging", json::object()}};
   if (tasks_) capabilities["extensions"] = json::object{{kTasksExtension, json::object()}};
   json::object result{{"supportedVersions", json::array{kStatelessVersion}},
                       {"capabilities", std::move(capabilities)},
@@ -377,7 +393,11 @@ void Server::handle_stateless(const Message& m, const std::shared_ptr<BatchColle
   }
   const json::value* version = meta ? meta->if_contains("io.modelcontextprotocol/protocolVersion") : nullptr;
   const json::value* caps = meta ? meta->if_contains("io.modelcontextprotocol/clientCapabilities") : nullptr;
-  if (!version || !version->is_string())
+  if (!version)
+    return fail(rpc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/protocolVersion\"] is required: a 2026-07-28 "
+                                     "request names its protocol version in every request (or send initialize first "
+                                     "for the initialize era)");
+  if (!version->is_string())
     return fail(rpc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/protocolVersion\"] must be a string");
   if (version->get_string() != kStatelessVersion)
     return fail(-32022, "unsupported protocol version " + std::string(version->get_string()),
@@ -400,6 +420,21 @@ void Server::handle_stateless(const Message& m, const std::shared_ptr<BatchColle
   }
 
   if (m.method == "tools/call") return on_tools_call(m, batch, session);
+  if (m.method == "subscriptions/listen") {
+    // A listen request stays open until the client cancels it or the server shuts down, so it
+    // cannot be one member of a batch that waits for all its answers.
+    if (batch) return fail(rpc::kInvalidRequest, "subscriptions/listen cannot be sent inside a JSON-RPC batch");
+    {
+      std::lock_guard<std::mutex> lock(inflight_mu_);
+      if (inflight_.count(id_key(m.id)))
+        return fail(rpc::kInvalidRequest,
+                    "duplicate request id " + id_key(m.id) + ": a request with this id is still in flight");
+    }
+    int code = 0;
+    std::string why = subscriptions_.open(m.id, m.params ? *m.params : json::object(), code);
+    if (!why.empty()) return fail(code, why);
+    return;  // acknowledged; the response comes when the stream ends
+  }
   if (m.method.rfind("tasks/", 0) == 0 && tasks_) return tasks_->handle(m, batch, session);
   json::value result;
   std::string error;
@@ -433,6 +468,8 @@ void Server::call_finished(const std::string& key) {
 }
 
 std::size_t Server::drain(std::chrono::steady_clock::time_point deadline) {
+  // Listen streams end gracefully at shutdown: each listen request gets its (empty) result.
+  subscriptions_.close_all(server_info_meta());
   std::vector<std::shared_ptr<ToolCall>> left;
   {
     std::unique_lock<std::mutex> lock(inflight_mu_);
@@ -444,7 +481,9 @@ std::size_t Server::drain(std::chrono::steady_clock::time_point deadline) {
 }
 
 void Server::notify_tools_changed() {
+  // Initialize-era sessions get the unsolicited notification; the 2026 era sends none unasked.
   if (initialize_seen_) out_.write_line(make_notification("notifications/tools/list_changed", json::object()));
+  subscriptions_.tools_changed();
 }
 
 }  // namespace toolgate

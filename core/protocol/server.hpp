@@ -24,6 +24,7 @@
 #include "protocol/client_requests.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/request_state.hpp"
+#include "protocol/subscriptions.hpp"
 #include "registry/tool_registry.hpp"
 #include "transport/line_writer.hpp"
 
@@ -89,7 +90,8 @@ class Server {
   // Waits until no call is in flight or `deadline` passes; then ends what remains as timeouts.
   // Returns the number of calls that had to be ended.
   std::size_t drain(std::chrono::steady_clock::time_point deadline);
-  // Tells an initialized client the tool list changed (after a reload).
+  // Tells an initialized client the tool list changed (after a reload), and every 2026-07-28
+  // subscriptions/listen stream that asked for tool list changes.
   void notify_tools_changed();
   // Serves job-mode tools and MCP tasks with `engine`; without it (null) they fail with
   // `unavailable` as the reason. Call once, before the first line is handled.
@@ -138,6 +140,7 @@ class Server {
   CallPolicy& policy_;
   ClientRequests client_requests_;
   RequestStateSealer request_states_;
+  Subscriptions subscriptions_;
   JobEngine* jobs_ = nullptr;
   std::string jobs_unavailable_ = "no jobs state directory is configured";
   std::unique_ptr<TaskMethods> tasks_;

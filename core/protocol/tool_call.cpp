@@ -106,10 +106,10 @@ bool ToolCall::obtain_consent() {
 
 bool ToolCall::consent_by_elicitation() {
   const ToolManifest& m = *tool_->manifest;
-  if (!session_.client_capabilities.contains("elicitation")) {
+  if (!client_supports_form_elicitation()) {
     deny("consent_declined",
          "tool " + m.name + " is destructive and needs the user's consent, but this client cannot be asked (it did not "
-         "declare elicitation). An operator can allow it without asking for a tenant or principal with "
+         "declare form elicitation). An operator can allow it without asking for a tenant or principal with "
          "consent.exempt in the policy file.");
     return false;
   }
@@ -144,38 +144,69 @@ bool ToolCall::consent_by_elicitation() {
 bool ToolCall::consent_stateless() {
   const ToolManifest& m = *tool_->manifest;
   RequestStateClaims claims{principal_.subject, principal_.tenant, m.name, args_digest(args_)};
-  if (extras_.request_state.empty()) {
-    if (!session_.client_capabilities.contains("elicitation")) {
-      json::object data{{"requiredCapabilities", json::object{{"elicitation", json::object{{"form", json::object()}}}}}};
-      std::string msg = "Cannot request input 'confirm' (elicitation/create) to run the destructive tool " + m.name +
-                        ": the request's client capabilities do not declare elicitation";
-      finish(error_result("consent_declined", msg), "consent_declined", "missing_client_capability", msg,
-             json::object{{"code", -32021}, {"message", msg}, {"data", data}});
-      return false;
-    }
+  // Asks (again) for the user's confirmation: an input_required result with a fresh sealed state.
+  auto ask_for_consent = [&] {
     json::object ask{{"method", "elicitation/create"},
-                     {"params", json::object{{"message", consent_message(m, args_)},
-                                             {"requestedSchema", consent_schema()},
-                                             {"mode", "form"}}}};
+                     {"params", json::object{{"mode", "form"},
+                                             {"message", consent_message(m, args_)},
+                                             {"requestedSchema", consent_schema()}}}};
     json::object result{{"resultType", "input_required"},
                         {"inputRequests", json::object{{"confirm", std::move(ask)}}},
                         {"requestState", server_.request_states().seal(claims)}};
     finish(std::move(result), "input_required", "", "");
     return false;
+  };
+  auto invalid_params = [&](const std::string& msg) {
+    finish(error_result("invalid_input", msg), "invalid_input", "invalid_input_responses", msg,
+           json::object{{"code", rpc::kInvalidParams}, {"message", msg}});
+    return false;
+  };
+  if (extras_.request_state.empty()) {
+    if (!client_supports_form_elicitation()) {
+      json::object data{{"requiredCapabilities", json::object{{"elicitation", json::object{{"form", json::object()}}}}}};
+      std::string msg = "Cannot request input 'confirm' (elicitation/create) to run the destructive tool " + m.name +
+                        ": the request's client capabilities do not declare form elicitation";
+      finish(error_result("consent_declined", msg), "consent_declined", "missing_client_capability", msg,
+             json::object{{"code", -32021}, {"message", msg}, {"data", data}});
+      return false;
+    }
+    return ask_for_consent();
+  }
+  // A malformed answer is a protocol error (the spec's "invalid schema"), checked before the
+  // state is spent so a client bug does not burn the user's pending question.
+  const json::value* answer = nullptr;
+  if (!extras_.input_responses.is_null()) {
+    if (!extras_.input_responses.is_object())
+      return invalid_params("tools/call: params.inputResponses must be an object");
+    answer = extras_.input_responses.get_object().if_contains("confirm");
+    if (answer) {
+      const json::object* o = answer->if_object();
+      const json::value* action = o ? o->if_contains("action") : nullptr;
+      if (!action || !(*action == "accept" || *action == "decline" || *action == "cancel"))
+        return invalid_params("tools/call: params.inputResponses.confirm must be an elicitation result whose action is "
+                              "accept, decline or cancel");
+      const json::value* content = o->if_contains("content");
+      if (content && !content->is_object())
+        return invalid_params("tools/call: params.inputResponses.confirm.content must be an object");
+    }
   }
   std::string invalid = server_.request_states().open(extras_.request_state, claims);
   if (!invalid.empty()) {
-    deny("consent_declined", "tool " + m.name + " did not run: " + invalid, json::object{{"reason", "invalid_request_state"}});
+    // Audited as a consent refusal whose errorCode says the token itself was bad (forged,
+    // replayed, expired or issued for another caller, tool or arguments), not the user's answer.
+    std::string why = "tool " + m.name + " did not run: " + invalid;
+    finish(error_result("consent_declined", why, json::object{{"reason", "invalid_request_state"}}), "consent_declined",
+           "invalid_request_state", why);
     return false;
   }
-  const json::value* answer =
-      extras_.input_responses.is_object() ? extras_.input_responses.get_object().if_contains("confirm") : nullptr;
+  // A retry that left the question unanswered is asked again, as the MRTR pattern recommends,
+  // rather than refused.
+  if (!answer) return ask_for_consent();
   std::string why;
-  if (answer && confirmed(*answer, why)) {
+  if (confirmed(*answer, why)) {
     consent_id_ = uuid_v4();
     return true;
   }
-  if (!answer) why = "inputResponses has no answer for 'confirm'";
   deny("consent_declined", "tool " + m.name + " did not run: consent was not given (" + why + ")");
   return false;
 }
@@ -373,6 +404,15 @@ int ToolCall::set_error(std::string_view msg) {
   return finished_ ? TG_ERR_CANCELLED : TG_OK;
 }
 
+// Consent asks with a form. An empty elicitation capability means form (the spec keeps that for
+// compatibility); a client that lists modes must list form.
+bool ToolCall::client_supports_form_elicitation() const {
+  const json::value* e = session_.client_capabilities.if_contains("elicitation");
+  if (!e || !e->is_object()) return false;
+  const json::object& modes = e->get_object();
+  return modes.empty() || modes.contains("form");
+}
+
 bool ToolCall::client_declared(const std::string& method) const {
   std::string cap = method.substr(0, method.find('/'));
   return session_.client_capabilities.contains(cap);
@@ -380,6 +420,20 @@ bool ToolCall::client_declared(const std::string& method) const {
 
 int ToolCall::client_request(const std::string& method, std::string_view params_json, std::uint32_t timeout_ms,
                              std::string& reply) {
+  if (session_.stateless) {
+    // 2026-07-28 has no server-to-client requests: input reaches the server only through an
+    // input_required result and the client's retry, which toolgate uses for consent. A request
+    // sent anyway would go unanswered (the v2 clients drop it) and the tool would wait out its
+    // timeout, so refuse at once and say why.
+    reply = json::serialize(json::object{
+        {"code", rpc::kMethodNotFound},
+        {"message", "toolgate cannot send " + method + " to this client: protocol 2026-07-28 has no requests from "
+                    "server to client while a tool runs (only input_required results, which toolgate uses for "
+                    "consent); the tool must do without it"}});
+    spdlog::debug("plugin {} / {}: refused {} for a 2026-07-28 request", tool_->plugin ? tool_->plugin->manifest().name : "toolgate",
+                  tool_->manifest->name, method);
+    return TG_ERR_UNSUPPORTED;
+  }
   if (method == "elicitation/create" || method == "sampling/createMessage" || method == "roots/list") {
     if (!client_declared(method)) {
       reply = json::serialize(json::object{{"code", rpc::kMethodNotFound},

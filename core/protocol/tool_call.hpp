@@ -81,6 +81,7 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
   void finish(boost::json::object result, const std::string& outcome, const std::string& error_code,
               const std::string& error_message, const boost::json::value& rpc_error = nullptr);
   bool client_declared(const std::string& method) const;
+  bool client_supports_form_elicitation() const;
 
   Server& server_;
   boost::json::value id_;

@@ -24,6 +24,7 @@ VersionFeatures features_of(std::string_view version) {
   f.batches = version == "2025-03-26";
   f.title = version >= "2025-06-18";
   f.icons = version >= "2025-11-25";
+  f.execution = version == "2025-11-25";
   return f;
 }
 

@@ -4,6 +4,8 @@
 // single-use requestState. Also consent in the initialize era through elicitation/create.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "fixture.hpp"
 
 namespace json = boost::json;
@@ -42,7 +44,8 @@ TEST(Stateless, DiscoverWithoutInitialize) {
   RunningToolgate tg;
   json::object r = result_of(modern(*tg, "server/discover", {}));
   EXPECT_EQ(r.at("supportedVersions"), (json::array{"2026-07-28"}));
-  EXPECT_TRUE(r.at("capabilities").as_object().contains("tools"));
+  EXPECT_EQ(r.at("capabilities").as_object().at("tools"), (json::object{{"listChanged", true}}));
+  EXPECT_TRUE(r.at("capabilities").as_object().contains("logging"));  // per-request logLevel is honoured
   EXPECT_EQ(r.at("resultType"), "complete");
   EXPECT_TRUE(r.at("ttlMs").is_number());
   EXPECT_EQ(r.at("cacheScope"), "private");
@@ -80,6 +83,48 @@ TEST(Stateless, MissingRequiredMetaIsInvalidParams) {
   EXPECT_NE(std::string(e.at("message").as_string()).find("clientCapabilities"), std::string::npos);
   json::object bad_version{{"io.modelcontextprotocol/protocolVersion", 2026}};
   EXPECT_EQ(error_of(modern(*tg, "tools/list", {}, bad_version)).at("code"), -32602);
+}
+
+TEST(Stateless, EnvelopeWithoutProtocolVersionIs32602NotInitializeFirst) {
+  RunningToolgate tg;
+  // Capabilities and client info but no version: clearly a 2026 request, so it is told what is
+  // missing rather than to initialize.
+  json::object meta{{"io.modelcontextprotocol/clientCapabilities", json::object()},
+                    {"io.modelcontextprotocol/clientInfo", {{"name", "v2-test"}, {"version", "2.0"}}}};
+  for (const char* method : {"tools/list", "tools/call", "subscriptions/listen"}) {
+    json::object e = error_of(modern(*tg, method, {{"name", "echo"}}, meta));
+    EXPECT_EQ(e.at("code"), -32602) << method;
+    EXPECT_NE(std::string(e.at("message").as_string()).find("protocolVersion\"] is required"), std::string::npos)
+        << e.at("message");
+  }
+  // No envelope at all and no initialize: the message names both ways in.
+  json::object plain = error_of(tg->request("tools/list"));
+  EXPECT_NE(std::string(plain.at("message").as_string()).find("2026-07-28"), std::string::npos) << plain.at("message");
+}
+
+TEST(Stateless, ToolsCarryExecutionOnlyFor20251125) {
+  RunningToolgate tg;
+  json::object modern_list = result_of(modern(*tg, "tools/list", {}));
+  for (const auto& t : modern_list.at("tools").as_array())
+    EXPECT_FALSE(t.as_object().contains("execution")) << json::serialize(t);
+  tg->initialize("2025-11-25");
+  json::object legacy = result_of(tg->request("tools/list"));
+  for (const auto& t : legacy.at("tools").as_array())
+    EXPECT_TRUE(t.as_object().contains("execution")) << json::serialize(t);
+}
+
+TEST(Stateless, PluginRequestsToTheClientFailFastInsteadOfHanging) {
+  RunningToolgate tg;
+  auto t0 = std::chrono::steady_clock::now();
+  // The client even declares elicitation: the 2026 era still has no way to deliver the request.
+  json::object r = result_of(modern(*tg, "tools/call", {{"name", "elicit"}, {"arguments", json::object()}},
+                                    modern_meta(elicitation_caps())));
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(took, std::chrono::seconds(5)) << "the call waited for an answer that cannot come";
+  EXPECT_NE(text_of(r).find("protocol 2026-07-28 has no requests from server to client"), std::string::npos)
+      << text_of(r);
+  for (const auto& m : tg->others())
+    EXPECT_NE(m.as_object().at("method"), "elicitation/create") << "a server-to-client request was sent";
 }
 
 TEST(Stateless, UnsupportedVersionIs32022WithSupportedAndRequested) {
@@ -136,6 +181,16 @@ TEST_F(StatelessConsent, AcceptRunsTheToolWithAConsentId) {
   EXPECT_EQ(first.at("resultType"), "input_required");
   const json::object& req = first.at("inputRequests").as_object().at("confirm").as_object();
   EXPECT_EQ(req.at("method"), "elicitation/create");
+  // ElicitRequestFormParams (schema 2026-07-28): mode "form", a message, and a flat object
+  // schema of primitive properties whose required names exist.
+  const json::object& params = req.at("params").as_object();
+  EXPECT_EQ(params.at("mode"), "form");
+  const json::object& schema = params.at("requestedSchema").as_object();
+  EXPECT_EQ(schema.at("type"), "object");
+  const json::object& props = schema.at("properties").as_object();
+  EXPECT_EQ(props.at("confirm").as_object().at("type"), "boolean");
+  for (const auto& name : schema.at("required").as_array()) EXPECT_TRUE(props.contains(name.as_string())) << name;
+  for (const auto& kv : props) EXPECT_NE(kv.value().as_object().at("type"), "object") << kv.key();
   std::string message(req.at("params").as_object().at("message").as_string());
   EXPECT_NE(message.find("delete_thing"), std::string::npos);
   EXPECT_NE(message.find("\"t1\""), std::string::npos) << message;
@@ -167,10 +222,81 @@ TEST_F(StatelessConsent, ReplayedForgedAndMismatchedStatesAreRefused) {
   EXPECT_NE(text_of(result_of(retry("garbage", accept()))).find("not one this server issued"), std::string::npos);
 }
 
+TEST_F(StatelessConsent, UnansweredRetryIsAskedAgainAndMalformedAnswersAreInvalidParams) {
+  std::string state(ask().at("requestState").as_string());
+  // Malformed answers are protocol errors and do not spend the state.
+  json::object e = error_of(retry(state, {{"confirm", true}}));
+  EXPECT_EQ(e.at("code"), -32602);
+  EXPECT_NE(std::string(e.at("message").as_string()).find("accept, decline or cancel"), std::string::npos);
+  json::value not_object = modern(*tg, "tools/call",
+                                   {{"name", "delete_thing"}, {"arguments", {{"id", "t1"}}}, {"requestState", state},
+                                    {"inputResponses", json::array{}}},
+                                   modern_meta(elicitation_caps()));
+  EXPECT_EQ(error_of(not_object).at("code"), -32602);
+  // The state echoed without an answer: the question comes back with a fresh state.
+  json::object again = result_of(modern(*tg, "tools/call",
+                                        {{"name", "delete_thing"}, {"arguments", {{"id", "t1"}}}, {"requestState", state}},
+                                        modern_meta(elicitation_caps())));
+  EXPECT_EQ(again.at("resultType"), "input_required");
+  EXPECT_TRUE(again.at("inputRequests").as_object().contains("confirm"));
+  std::string fresh(again.at("requestState").as_string());
+  EXPECT_NE(fresh, state);
+  EXPECT_EQ(text_of(result_of(retry(fresh, accept()))), "deleted t1");
+}
+
 TEST_F(StatelessConsent, ClientWithoutElicitationGets32021) {
   json::object e = error_of(modern(*tg, "tools/call", {{"name", "delete_thing"}, {"arguments", {{"id", "t3"}}}}));
   EXPECT_EQ(e.at("code"), -32021);
   EXPECT_TRUE(e.at("data").as_object().at("requiredCapabilities").as_object().contains("elicitation"));
+  // Declaring URL-mode elicitation only is not enough: consent asks with a form.
+  json::object url_only{{"elicitation", json::object{{"url", json::object()}}}};
+  json::object e2 = error_of(modern(*tg, "tools/call", {{"name", "delete_thing"}, {"arguments", {{"id", "t3"}}}},
+                                    modern_meta(url_only)));
+  EXPECT_EQ(e2.at("code"), -32021);
+  EXPECT_NE(std::string(e2.at("message").as_string()).find("form elicitation"), std::string::npos);
+  json::object form_only{{"elicitation", json::object{{"form", json::object()}}}};
+  EXPECT_EQ(result_of(modern(*tg, "tools/call", {{"name", "delete_thing"}, {"arguments", {{"id", "t3"}}}},
+                             modern_meta(form_only)))
+                .at("resultType"),
+            "input_required");
+}
+
+TEST(StatelessConsentAudit, EveryRefusedRequestStateIsAuditedWithItsReason) {
+  RunningToolgate tg(R"("audit":{"directory":"audit"})");
+  auto meta = modern_meta(elicitation_caps());
+  auto ask = [&](const char* id) {
+    return std::string(result_of(modern(*tg, "tools/call", {{"name", "delete_thing"}, {"arguments", {{"id", id}}}}, meta))
+                           .at("requestState")
+                           .as_string());
+  };
+  auto retry = [&](const std::string& state, const char* id) {
+    return result_of(modern(*tg, "tools/call",
+                            {{"name", "delete_thing"}, {"arguments", {{"id", id}}}, {"requestState", state},
+                             {"inputResponses", {{"confirm", {{"action", "accept"}, {"content", {{"confirm", true}}}}}}}},
+                            meta));
+  };
+  std::string used = ask("a1");
+  EXPECT_EQ(text_of(retry(used, "a1")), "deleted a1");
+  retry(used, "a1");                        // replayed
+  std::string forged = ask("a2");
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+  retry(forged, "a2");                      // forged
+  retry(ask("a3"), "a3-other");             // mismatched arguments
+
+  std::vector<json::object> refused;
+  std::ifstream in(tg.dir().file("audit") + "/audit.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    json::object e = json::parse(line).as_object();
+    if (e.at("errorCode") == "invalid_request_state") refused.push_back(e);
+  }
+  ASSERT_EQ(refused.size(), 3u);
+  const char* reasons[] = {"already used", "failed authentication", "different arguments"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(refused[i].at("outcome"), "consent_declined");
+    EXPECT_EQ(refused[i].at("tool"), "delete_thing");
+    EXPECT_NE(std::string(refused[i].at("errorMessage").as_string()).find(reasons[i]), std::string::npos)
+        << refused[i].at("errorMessage");
+  }
 }
 
 TEST(Consent, InitializeEraAsksThroughElicitation) {

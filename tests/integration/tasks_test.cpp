@@ -175,6 +175,7 @@ TEST_F(JobsFixture, TasksExtensionIn20260728) {
   }
   ASSERT_EQ(done.at("status"), "completed") << json::serialize(done);
   EXPECT_EQ(done.at("result").at("structuredContent"), (json::object{{"channel", "x1"}, {"steps", 2}}));
+  EXPECT_EQ(done.at("result").at("resultType"), "complete") << "the inlined result is a 2026 result too";
 
   json::object missing = error_of(modern(p, "tasks/cancel", {{"taskId", "0123456789abcdef0123456789abcdef"}}));
   EXPECT_EQ(missing.at("code"), -32602);

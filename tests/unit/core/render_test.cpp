@@ -77,7 +77,9 @@ TEST(RenderTool, FieldsPresentPerVersion) {
             (Keys{"name", "title", "description", "inputSchema", "outputSchema", "annotations"}));
   Keys all{"name", "title", "description", "inputSchema", "outputSchema", "annotations", "icons", "execution"};
   EXPECT_EQ(keys(render_tool(t, k20251125)), all);
-  EXPECT_EQ(keys(render_tool(t, k20260728)), all);
+  // 2026-07-28 keeps icons but drops execution: tasks became an extension (schema/2026-07-28 Tool).
+  EXPECT_EQ(keys(render_tool(t, k20260728)),
+            (Keys{"name", "title", "description", "inputSchema", "outputSchema", "annotations", "icons"}));
 }
 
 TEST(RenderTool, ValuesAreCopiedFromTheManifest) {

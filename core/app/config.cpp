@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "app/policy_sections.hpp"
 #include "util/digest.hpp"
 
 namespace json = boost::json;
@@ -176,7 +177,8 @@ std::optional<Config> parse_config(const std::string& text, const std::string& f
   // Sections parsed by their own areas.
   parse_jobs(r, c);
   c.tenant_tools = parse_tenant_tools(r);
-  for (const char* k : {"identity", "audit", "rateLimits", "redact"}) r.accept(k);
+  check_redact_section(r);
+  for (const char* k : {"identity", "audit", "rateLimits"}) r.accept(k);
   r.finish();
   if (errors.items().size() != before) return std::nullopt;
   return c;

@@ -248,12 +248,15 @@ TEST(Reload, UnderLoadNoCallAndNoAuditEntryIsLost) {
   std::string file = tg.dir().file("policy.json");
   std::string plugins = tg.dir().file("plugins");
   tg->initialize();
-  // Each variant is valid and lets echo run; they differ so every write is a real reload.
+  // Each variant is valid and lets echo run; they differ so every write is a real reload. The
+  // audit section differs too (maxFiles), so each reload also replaces the audit log while
+  // calls are still writing through the previous one: the chain must stay one chain.
   std::vector<std::string> variants;
   std::set<std::string> digests{toolgate::sha256_hex(read_text(file))};
   constexpr int kReloads = 6, kPerRound = 80;
   for (int i = 0; i < kReloads; ++i) {
-    variants.push_back(anonymous_policy(plugins, kAudit + ",\"tools\":{\"echo\":{\"scope\":\"echo.v" + std::to_string(i) +
+    variants.push_back(anonymous_policy(plugins, "\"audit\":{\"directory\":\"audit\",\"maxFiles\":" + std::to_string(5 + i) +
+                                                     "},\"tools\":{\"echo\":{\"scope\":\"echo.v" + std::to_string(i) +
                                                      "\"}},\"tenants\":{\"test\":{\"denyTools\":[\"x" +
                                                      std::to_string(i) + "\"]}}"));
     digests.insert(toolgate::sha256_hex(variants.back()));

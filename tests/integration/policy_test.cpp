@@ -294,3 +294,18 @@ TEST(Reload, UnderLoadNoCallAndNoAuditEntryIsLost) {
   int rc = std::system((toolgate_binary() + " audit verify " + tg.dir().file("audit") + " > " + out + " 2>&1").c_str());
   EXPECT_EQ(WEXITSTATUS(rc), 0) << read_text(out);
 }
+
+TEST(Reload, WithWatchingOffOnlySighupReloads) {
+  RunningToolgate tg(R"("server":{"watchPolicyFile":false})");
+  std::string file = tg.dir().file("policy.json");
+  tg->initialize();
+  std::string plugins = tg.dir().file("plugins");
+  replace_file(file, anonymous_policy(plugins, R"("server":{"watchPolicyFile":false},"tenants":{"test":{"denyTools":["whoami"]}})"));
+  // The rename is an inotify event before the signal is even sent; a watcher would have queued
+  // its reload by the time SIGHUP's is logged, and its line would follow within the same ping.
+  tg->signal(SIGHUP);
+  ASSERT_TRUE(tg->await_stderr("policy reloaded (SIGHUP)")) << tg->stderr_text();
+  tg->request("ping");
+  EXPECT_EQ(error_code_of(tg->call_tool("whoami")), "forbidden");
+  EXPECT_EQ(tg->stderr_text().find("(file change)"), std::string::npos) << tg->stderr_text();
+}

@@ -16,8 +16,8 @@ namespace json = boost::json;
 struct AppPolicy::Parts {
   Config config;
   std::unique_ptr<Authenticator> authenticator;
-  std::unique_ptr<RateLimiter> limiter;
-  std::unique_ptr<AuditLog> audit;  // null when the policy turns the audit off
+  std::shared_ptr<RateLimiter> limiter;
+  std::shared_ptr<AuditLog> audit;  // null when the policy turns the audit off
 };
 
 namespace {
@@ -28,7 +28,23 @@ struct InFlightTicket : CallTicket {
 };
 }  // namespace
 
-AppPolicy::AppPolicy(const Config& config, std::string credential) : parts_(std::make_unique<Parts>()) {
+namespace {
+// A section as written, for deciding whether a reload may keep the part built from it.
+json::value section(const Config& c, const char* key) {
+  const json::value* v = c.raw.if_contains(key);
+  return v ? *v : json::value();
+}
+}  // namespace
+
+AppPolicy::AppPolicy(const Config& config, std::string credential) : AppPolicy(config, std::move(credential), nullptr) {}
+
+AppPolicy::AppPolicy(const Config& config, std::string credential, const AppPolicy& previous)
+    : AppPolicy(config, std::move(credential), &previous) {}
+
+const Config& AppPolicy::config() const { return parts_->config; }
+
+AppPolicy::AppPolicy(const Config& config, std::string credential, const AppPolicy* previous)
+    : parts_(std::make_unique<Parts>()) {
   parts_->config = config;
   JsonErrors errors;
   JsonObjectReader root(&parts_->config.raw, "$", errors);
@@ -40,8 +56,12 @@ AppPolicy::AppPolicy(const Config& config, std::string credential) : parts_(std:
   AuditConfig audit = parse_audit_config(audit_reader, config.base_dir);
   if (errors.empty()) Authenticator::validate(identity, errors);
   if (!errors.empty()) throw std::runtime_error(errors.joined("\n  "));
-  if (audit.enabled) {
-    parts_->audit = std::make_unique<AuditLog>(audit);
+  const Config* old = previous ? &previous->parts_->config : nullptr;
+  bool same_dir = old && old->base_dir == config.base_dir;
+  if (same_dir && section(*old, "audit") == section(config, "audit") && section(*old, "redact") == section(config, "redact")) {
+    parts_->audit = previous->parts_->audit;
+  } else if (audit.enabled) {
+    parts_->audit = std::make_shared<AuditLog>(audit);
     // The caller's own credential is scrubbed wherever it appears, even pasted into arguments.
     if (!credential.empty()) parts_->audit->redactor()->add_literal(credential);
     // A sink that cannot be opened now is not fatal: calls are refused (fail closed) until it
@@ -49,7 +69,10 @@ AppPolicy::AppPolicy(const Config& config, std::string credential) : parts_(std:
     if (!parts_->audit->open()) spdlog::error("audit: {}", parts_->audit->last_error());
   }
   parts_->authenticator = std::make_unique<Authenticator>(identity, std::move(credential));
-  parts_->limiter = std::make_unique<RateLimiter>(std::move(limits));
+  if (same_dir && section(*old, "rateLimits") == section(config, "rateLimits"))
+    parts_->limiter = previous->parts_->limiter;
+  else
+    parts_->limiter = std::make_shared<RateLimiter>(std::move(limits));
 }
 
 AppPolicy::~AppPolicy() = default;
@@ -82,6 +105,12 @@ RateDecision AppPolicy::admit(const Principal& who, const ToolManifest& tool, st
 }
 
 bool AppPolicy::filter_tool_list() { return !parts_->config.list_all_tools; }
+
+std::string AppPolicy::tool_forbidden(const Principal& who, const std::string& tool) {
+  return parts_->config.tenant_tools.refusal(who.tenant, tool);
+}
+
+bool AppPolicy::restricts_tools_by_tenant() { return !parts_->config.tenant_tools.empty(); }
 
 bool AppPolicy::consent_needed(const Principal& who, const ToolManifest& tool) {
   const ConsentConfig& c = parts_->config.consent;

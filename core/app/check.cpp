@@ -2,8 +2,11 @@
 
 #include "app/app_policy.hpp"
 #include "app/plugin_command.hpp"
+#include "app/policy_sections.hpp"
 #include "registry/host_api.hpp"
 #include "registry/tool_registry.hpp"
+
+#include <filesystem>
 
 namespace toolgate {
 
@@ -12,6 +15,22 @@ int run_check(const CliOptions& cli, std::ostream& out) {
   JsonErrors errors;
   auto config = effective_config(cli, errors);
   out << "policy: " << (cli.config_file.empty() ? "(none, defaults)" : cli.config_file) << "\n";
+  if (!config && !cli.config_file.empty()) {
+    // The areas' sections (identity, rateLimits, audit) are checked too, so one run lists every
+    // problem in the file rather than the next batch after each fix.
+    std::string abs = std::filesystem::absolute(cli.config_file).lexically_normal().string();
+    JsonErrors unused;
+    auto text = read_file(abs, unused);
+    auto doc = text ? parse_json_text(*text, abs, unused) : std::nullopt;
+    if (doc && doc->is_object()) {
+      Config partial;
+      partial.raw = doc->get_object();
+      partial.base_dir = std::filesystem::path(abs).parent_path().string();
+      JsonErrors area;
+      check_area_sections(partial, area);
+      for (const auto& e : area.items()) errors.add(abs, e);
+    }
+  }
   if (!config) {
     for (const auto& e : errors.items()) out << "  ERROR " << e << "\n";
     out << "check failed: " << errors.items().size() << " problem(s)\n";

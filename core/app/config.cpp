@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "app/policy_sections.hpp"
 #include "util/digest.hpp"
 
 namespace json = boost::json;
@@ -129,6 +130,7 @@ std::optional<Config> parse_config(const std::string& text, const std::string& f
     errors.add("$.server.logLevel", "expected one of trace, debug, info, warn, error, off");
   c.server.tools_page_size = static_cast<std::size_t>(s.integer_or("toolsPageSize", 100, 1, 10'000));
   c.server.instructions = s.string_or("instructions", "");
+  c.server.watch_policy_file = s.boolean_or("watchPolicyFile", true);
   s.finish();
 
   JsonObjectReader tools = r.object("tools");
@@ -174,7 +176,9 @@ std::optional<Config> parse_config(const std::string& text, const std::string& f
 
   // Sections parsed by their own areas.
   parse_jobs(r, c);
-  for (const char* k : {"identity", "audit", "rateLimits", "redact", "tenants"}) r.accept(k);
+  c.tenant_tools = parse_tenant_tools(r);
+  check_redact_section(r);
+  for (const char* k : {"identity", "audit", "rateLimits"}) r.accept(k);
   r.finish();
   if (errors.items().size() != before) return std::nullopt;
   return c;

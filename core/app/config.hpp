@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "jobs/job_record.hpp"
+#include "policy/tenant_tools.hpp"
 #include "registry/signature.hpp"
 #include "util/json_reader.hpp"
 
@@ -29,6 +30,7 @@ struct ServerConfig {
   std::string log_level = "info";
   std::size_t tools_page_size = 100;
   std::string instructions;
+  bool watch_policy_file = true;  // reload when the policy file changes (SIGHUP always reloads)
 };
 
 struct ToolOverride {
@@ -75,6 +77,7 @@ struct Config {
   ConsentConfig consent;
   JobsConfig jobs;  // the `jobs` section: state directory, result TTL, per-principal cap
   PluginTrustConfig plugin_trust;
+  TenantTools tenant_tools;  // the `tenants` section: per-tenant tool allow/deny lists
 };
 
 // Reads and validates the policy file. Errors go to `errors` with their paths.

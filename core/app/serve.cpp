@@ -12,7 +12,9 @@
 #include <mutex>
 #include <thread>
 
-#include "app/app_policy.hpp"
+#include "app/live_policy.hpp"
+#include "app/policy_reload.hpp"
+#include "app/policy_watch.hpp"
 #include "app/logging.hpp"
 #include "app/plugin_command.hpp"
 #include "jobs/deadline_watch.hpp"
@@ -85,9 +87,9 @@ int run_serve(const CliOptions& cli) {
   setup_stderr_logging(config->server.log_level);
   std::string credential = take_credential(*config);
 
-  std::unique_ptr<AppPolicy> policy;
+  std::unique_ptr<LivePolicy> policy;
   try {
-    policy = std::make_unique<AppPolicy>(*config, credential);
+    policy = std::make_unique<LivePolicy>(std::make_shared<AppPolicy>(*config, credential));
   } catch (const std::exception& e) {
     spdlog::critical("policy cannot be applied; refusing to start: {}", e.what());
     return 2;
@@ -155,12 +157,33 @@ int run_serve(const CliOptions& cli) {
     spdlog::error("jobs: recovering jobs of ended processes failed: {}", e.what());
   }
 
+  // Reload: SIGHUP (below) and, unless turned off, whenever the policy file changes.
+  PolicyReloader reloader(cli, credential, *policy);
+  auto reload_policy = [&](const std::string& trigger, bool force) {
+    ReloadOutcome r = reloader.reload(trigger, force);
+    if (r.kind == ReloadOutcome::Kind::refused) {
+      spdlog::error("{}", r.message);
+    } else if (r.kind == ReloadOutcome::Kind::applied) {
+      setup_stderr_logging(policy->current()->config().server.log_level);
+      spdlog::info("{}", r.message);
+      server.notify_tools_changed();  // scopes and tenant lists may show a different set now
+    } else {
+      spdlog::debug("{}", r.message);
+    }
+  };
+  if (!config->file.empty() && config->server.watch_policy_file) {
+    std::string watch_error;
+    if (!watch_policy_file(config->file, [&] { reload_policy("file change", false); }, watch_error))
+      spdlog::warn("policy file changes will not be noticed ({}); send SIGHUP to reload", watch_error);
+  }
+
   StopSignal stop;
   std::thread([&] {
     for (;;) {
       int sig = 0;
       if (sigwait(&handled, &sig) != 0) continue;
       if (sig == SIGHUP) {
+        if (!config->file.empty()) reload_policy("SIGHUP", true);
         spdlog::info("SIGHUP: reloading plugins");
         LoadReport r = registry.reload(host_api_table());
         for (const auto& e : r.errors) spdlog::error("{}", e);

@@ -65,6 +65,15 @@ class CallPolicy {
   virtual RateDecision admit(const Principal& who, const ToolManifest& tool, std::unique_ptr<CallTicket>& ticket) = 0;
   // Whether tools/list shows only callable tools (true) or everything (false).
   virtual bool filter_tool_list() = 0;
+  // Empty when the caller's tenant may see and call `tool`; otherwise why not (the policy's
+  // tenants.<tenant>.allowTools / denyTools). Forbidden tools are left out of tools/list.
+  virtual std::string tool_forbidden(const Principal& /*who*/, const std::string& /*tool*/) { return ""; }
+  // Whether any tenant rule exists, so tools/list must know the caller even when it lists all tools.
+  virtual bool restricts_tools_by_tenant() { return false; }
+  // The policy one call runs under from its start to its audit entry. A reloadable policy hands
+  // out its current snapshot, so a reload never changes the rules under a call in flight; a
+  // fixed policy hands out itself (not owned).
+  virtual std::shared_ptr<CallPolicy> snapshot() { return std::shared_ptr<CallPolicy>(std::shared_ptr<CallPolicy>(), this); }
   // Whether this caller must confirm before this tool runs (destructive tools, by default).
   virtual bool consent_needed(const Principal& who, const ToolManifest& tool) = 0;
   // False with `why` when the audit sink cannot take entries and the policy fails closed.

@@ -286,14 +286,19 @@ json::value Server::on_tools_list(const Message& m, std::string& error, int& cod
   }
   auto table = registry_.snapshot();
   std::vector<const ToolManifest*> visible;
-  bool filter = policy_.filter_tool_list();
+  std::shared_ptr<CallPolicy> policy = policy_.snapshot();
+  bool filter = policy->filter_tool_list();
+  bool by_tenant = policy->restricts_tools_by_tenant();
   AuthDecision who;
-  if (filter) {
-    who = policy_.authenticate();
+  if (filter || by_tenant) {
+    who = policy->authenticate();
     if (!who.ok) spdlog::warn("tools/list: no tools shown: {}", who.reason);
   }
   for (const auto& t : table->tools) {
-    if (filter && (!who.ok || !scope_granted(who.principal.scopes, policy_.required_scope(*t->manifest)))) continue;
+    if ((filter || by_tenant) && !who.ok) continue;
+    if (filter && !scope_granted(who.principal.scopes, policy->required_scope(*t->manifest))) continue;
+    // A tool the caller's tenant may not use is never shown, even when the list shows all tools.
+    if (by_tenant && !policy->tool_forbidden(who.principal, t->manifest->name).empty()) continue;
     visible.push_back(t->manifest);
   }
   if (offset > visible.size()) {
@@ -373,7 +378,7 @@ json::value Server::on_discover(const Message&) {
                       {"capabilities", std::move(capabilities)},
                       {"resultType", "complete"},
                       {"ttlMs", 0},
-                      {"cacheScope", policy_.filter_tool_list() ? "private" : "public"},
+                      {"cacheScope", (policy_.filter_tool_list() || policy_.restricts_tools_by_tenant()) ? "private" : "public"},
                       {"_meta", server_info_meta()}};
   if (!options_.instructions.empty()) result["instructions"] = options_.instructions;
   return result;
@@ -450,7 +455,7 @@ void Server::handle_stateless(const Message& m, const std::shared_ptr<BatchColle
       r["resultType"] = "complete";
       r["ttlMs"] = 0;
       // The list depends on the caller's scopes unless the policy shows every tool.
-      r["cacheScope"] = policy_.filter_tool_list() ? "private" : "public";
+      r["cacheScope"] = (policy_.filter_tool_list() || policy_.restricts_tools_by_tenant()) ? "private" : "public";
       r["_meta"] = server_info_meta();
     }
   } else {

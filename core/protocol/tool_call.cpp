@@ -17,19 +17,22 @@ ToolCall::ToolCall(Server& server, json::value id, std::shared_ptr<const ToolEnt
                    CallExtras extras, SessionInfo session, std::shared_ptr<BatchCollector> batch)
     : server_(server), id_(std::move(id)), key_(id_key(id_)), tool_(std::move(tool)), args_(std::move(args)),
       extras_(std::move(extras)), session_(std::move(session)), batch_(std::move(batch)),
-      started_(std::chrono::steady_clock::now()) {}
+      started_(std::chrono::steady_clock::now()), policy_(server.policy().snapshot()) {}
 
 void ToolCall::run() {
   if (cancelled_) {
     finish(error_result("cancelled", "the call was cancelled before it started"), "cancelled", "cancelled", "");
     return;
   }
-  CallPolicy& policy = server_.policy();
+  CallPolicy& policy = *policy_;
   const ToolManifest& m = *tool_->manifest;
 
   AuthDecision auth = policy.authenticate();
   if (!auth.ok) return deny("unauthenticated", auth.reason);
   principal_ = std::move(auth.principal);
+
+  std::string forbidden = policy.tool_forbidden(principal_, m.name);
+  if (!forbidden.empty()) return deny("forbidden", forbidden);
 
   std::string scope = policy.required_scope(m);
   if (scope.empty())
@@ -107,10 +110,14 @@ bool ToolCall::obtain_consent() {
 bool ToolCall::consent_by_elicitation() {
   const ToolManifest& m = *tool_->manifest;
   if (!client_supports_form_elicitation()) {
+    // Spell out the exact policy entries, so the operator can copy the one they mean.
+    json::object tenant_only{{"tenant", principal_.tenant}};
+    json::object principal_only{{"tenant", principal_.tenant}, {"subject", principal_.subject}};
     deny("consent_declined",
          "tool " + m.name + " is destructive and needs the user's consent, but this client cannot be asked (it did not "
-         "declare form elicitation). An operator can allow it without asking for a tenant or principal with "
-         "consent.exempt in the policy file.");
+         "declare form elicitation). An operator can allow it without asking in the policy file: for this principal add " +
+             json::serialize(principal_only) + " to consent.exempt, for the whole tenant add " +
+             json::serialize(tenant_only) + ", or for this tool only set consent.tools." + m.name + " to false.");
     return false;
   }
   json::object params{{"message", consent_message(m, args_)}, {"requestedSchema", consent_schema()}};
@@ -300,7 +307,7 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
   rec.client_name = session_.client_name;
   rec.client_version = session_.client_version;
   std::string why;
-  bool recorded = server_.policy().record(rec, why);
+  bool recorded = policy_->record(rec, why);
   if (!recorded) {
     spdlog::error("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
     result = error_result("internal", "the result is withheld because the audit trail could not be written: " + why);

@@ -94,6 +94,9 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
   std::shared_ptr<BatchCollector> batch_;
   Principal principal_;
   std::chrono::steady_clock::time_point started_;
+  // Captured at construction: the call is checked and audited under one policy even if the
+  // policy file is reloaded while it runs.
+  std::shared_ptr<CallPolicy> policy_;
   std::uint64_t deadline_id_ = 0;
   std::string job_id_;              // for the audit record: the job this call started or polled
   std::string audit_traceparent_;   // a polled job's trace context, overriding the request's

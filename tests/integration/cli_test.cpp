@@ -75,3 +75,17 @@ TEST(Cli, CheckPassesOnAHealthySetupAndFailsOnABrokenOne) {
   EXPECT_NE(bad.out.find("ERROR plugin fx_abi_mismatch"), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("check failed: 1 problem(s)"), std::string::npos);
 }
+
+TEST(Cli, CheckReportsEveryPolicyProblemInOneRun) {
+  // Problems in sections config.cpp parses and in those the areas parse are listed together.
+  TempDir t;
+  write_text(t.file("policy.json"),
+             anonymous_policy(t.path(), R"("tenants":{"a":{"denyTools":[1]}},"redact":{"response":"x"},)"
+                                        R"("rateLimits":{"perTenant":{"burst":0,"perSecond":1}},"audit":{"failMode":"x"})"));
+  CliRun r = run({"check", "--config", t.file("policy.json")});
+  EXPECT_EQ(r.status, 1);
+  for (const char* e : {"$.tenants.a.denyTools[0]: expected a string", "$.redact.response: expected an array of strings",
+                        "$.rateLimits.perTenant.burst: expected an integer >= 1", "$.audit.failMode: expected \"closed\" or \"open\""})
+    EXPECT_NE(r.out.find(e), std::string::npos) << e << "\n" << r.out;
+  EXPECT_NE(r.out.find("check failed: 4 problem(s)"), std::string::npos) << r.out;
+}

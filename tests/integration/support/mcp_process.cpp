@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -225,5 +226,18 @@ std::optional<int> McpProcess::wait_exit(std::chrono::milliseconds timeout) {
 void McpProcess::signal(int sig) { ::kill(pid_, sig); }
 
 std::string McpProcess::stderr_text() const { return read_text(stderr_file_); }
+
+bool McpProcess::await_stderr(const std::string& needle, std::size_t count, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::string text = stderr_text();
+    std::size_t seen = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++seen;
+    if (seen >= count) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    // The server writes stderr to a file; re-check shortly (bounded by the deadline above).
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
 
 }  // namespace toolgate::testing

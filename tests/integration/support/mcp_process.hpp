@@ -71,6 +71,9 @@ class McpProcess {
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   void signal(int sig);
   std::string stderr_text() const;
+  // Waits until `needle` occurs at least `count` times in stderr (re-read as it grows) or the
+  // deadline passes; true when it did. For events the server reports only on stderr.
+  bool await_stderr(const std::string& needle, std::size_t count = 1, std::chrono::milliseconds timeout = 10s);
   int pid() const { return pid_; }
   // Messages read while waiting for something else (notifications, other responses).
   std::deque<boost::json::value>& others() { return others_; }

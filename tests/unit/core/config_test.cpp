@@ -109,7 +109,7 @@ TEST(Config, UnknownFieldsAreErrors) {
 }
 
 TEST(Config, SectionsOwnedByOtherAreasAreAccepted) {
-  Config c = parse_ok(R"({"$schema":"x","identity":{"a":1},"audit":{},"rateLimits":{},"consent":{},"redact":[],
+  Config c = parse_ok(R"({"$schema":"x","identity":{"a":1},"audit":{},"rateLimits":{},"consent":{},"redact":{},
       "jobs":{},"tenants":{},"plugins":{"requireSigned":true,"trustedPublishers":["p"]}})");
   EXPECT_EQ(c.raw.at("identity").at("a"), 1);  // kept whole for the areas' own parsers
   EXPECT_EQ(c.raw.size(), 9u);

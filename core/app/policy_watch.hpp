@@ -1,0 +1,17 @@
+// Notices when the policy file changes on disk, for reload. Watches the file's directory with
+// inotify rather than the file itself, because editors and deployment tools usually write a new
+// file and rename it over the old one, which a watch on the old inode would miss. Reports writes
+// that finished (IN_CLOSE_WRITE) and renames onto the name (IN_MOVED_TO); the reload itself
+// skips files whose bytes did not change, so spurious events are harmless.
+// The callback runs on the watcher's own thread, which lives as long as the process.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace toolgate {
+
+// Starts watching `file`; false with `error` when inotify cannot be set up.
+bool watch_policy_file(const std::string& file, std::function<void()> on_change, std::string& error);
+
+}  // namespace toolgate

@@ -18,6 +18,7 @@ struct AppPolicy::Parts {
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<AuditLog> audit;  // null when the policy turns the audit off
+  std::shared_ptr<const ResponseRedaction> redaction;  // null when `redact` names no path
 };
 
 namespace {
@@ -38,6 +39,8 @@ AppPolicy::AppPolicy(const Config& config, std::string credential) : parts_(std:
   RateLimitConfig limits = read_rate_limit_config(limits_reader);
   JsonObjectReader audit_reader = root.object("audit");
   AuditConfig audit = parse_audit_config(audit_reader, config.base_dir);
+  JsonObjectReader redact_reader = root.object("redact");
+  ResponseRedaction redaction = parse_response_redaction(redact_reader);
   if (errors.empty()) Authenticator::validate(identity, errors);
   if (!errors.empty()) throw std::runtime_error(errors.joined("\n  "));
   if (audit.enabled) {
@@ -49,6 +52,8 @@ AppPolicy::AppPolicy(const Config& config, std::string credential) : parts_(std:
     if (!parts_->audit->open()) spdlog::error("audit: {}", parts_->audit->last_error());
   }
   parts_->authenticator = std::make_unique<Authenticator>(identity, std::move(credential));
+  if (!redaction.global().empty() || !redaction.per_tool().empty())
+    parts_->redaction = std::make_shared<const ResponseRedaction>(std::move(redaction));
   parts_->limiter = std::make_unique<RateLimiter>(std::move(limits));
 }
 
@@ -120,5 +125,7 @@ bool AppPolicy::record(const CallRecord& r, std::string& why) {
   why = parts_->audit->last_error();
   return false;
 }
+
+std::shared_ptr<const ResponseRedaction> AppPolicy::response_redaction() { return parts_->redaction; }
 
 }  // namespace toolgate

@@ -24,6 +24,7 @@ class AppPolicy : public CallPolicy {
   bool consent_needed(const Principal& who, const ToolManifest& tool) override;
   bool audit_ready(std::string& why) override;
   bool record(const CallRecord& record, std::string& why) override;
+  std::shared_ptr<const ResponseRedaction> response_redaction() override;
 
  private:
   struct Parts;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "policy/principal.hpp"
+#include "policy/response_redaction.hpp"
 #include "registry/manifest.hpp"
 
 namespace toolgate {
@@ -72,6 +73,10 @@ class CallPolicy {
   // Writes the call's one audit entry. False with `why` when it could not be written and the
   // policy fails closed: the caller must then withhold the result.
   virtual bool record(const CallRecord& record, std::string& why) = 0;
+  // The response redaction rules in force (policy `redact`), or null for none. A call takes
+  // them once and applies them to its result (and a job to its partials and result) before the
+  // response and the audit entry are built.
+  virtual std::shared_ptr<const ResponseRedaction> response_redaction() { return nullptr; }
 };
 
 }  // namespace toolgate

@@ -211,8 +211,12 @@ void ToolCall::invoke() {
     finish(error_result("internal", why), "internal", "internal", why);
     return;
   }
+  // Response redaction (policy `redact`): after output validation, which judges what the plugin
+  // produced, and before the error text for the audit entry is taken from the result.
+  std::shared_ptr<const ResponseRedaction> redaction = server_.policy().response_redaction();
   bool is_error = result->contains("isError") && (*result)["isError"] == true;
   if (is_error) {
+    if (redaction) redaction->apply_to_result(m.name, *result);
     std::string text = "tool error";
     if (auto* c = result->if_contains("content"); c && c->is_array() && !c->get_array().empty()) {
       const json::value& first = c->get_array()[0];
@@ -235,6 +239,7 @@ void ToolCall::invoke() {
       return;
     }
   }
+  if (redaction) redaction->apply_to_result(m.name, *result);
   finish(std::move(*result), "success", "", "");
 }
 

@@ -100,8 +100,8 @@ bool AppPolicy::consent_needed(const Principal& who, const ToolManifest& tool) {
 
 bool AppPolicy::audit_ready(std::string& why) { return !parts_->audit || parts_->audit->ready(why); }
 
-bool AppPolicy::record(const CallRecord& r, std::string& why) {
-  if (!parts_->audit) return true;
+namespace {
+AuditEntry entry_for(const CallRecord& r, const std::string& policy_digest) {
   AuditEntry e;
   e.actor = r.principal.subject;
   e.tenant = r.principal.tenant;
@@ -119,11 +119,34 @@ bool AppPolicy::record(const CallRecord& r, std::string& why) {
   e.job_id = r.job_id;
   e.client_name = r.client_name;
   e.client_version = r.client_version;
-  e.policy_digest = parts_->config.digest;
+  e.policy_digest = policy_digest;
   e.manifest_digest = r.manifest_digest;
+  return e;
+}
+}  // namespace
+
+bool AppPolicy::record(const CallRecord& r, std::string& why) {
+  if (!parts_->audit) return true;
+  AuditEntry e = entry_for(r, parts_->config.digest);
   if (parts_->audit->append(e)) return true;
   why = parts_->audit->last_error();
   return false;
+}
+
+void AppPolicy::record_then(const CallRecord& r, RecordDone done) {
+  if (!parts_->audit) return done(true, "");
+  AuditLog* log = parts_->audit.get();
+  log->append_then(entry_for(r, parts_->config.digest), [log, done = std::move(done)](bool ok) {
+    done(ok, ok ? std::string() : log->last_error());
+  });
+}
+
+void AppPolicy::set_completion_scope(CompletionScope scope) {
+  if (parts_->audit) parts_->audit->set_completion_scope(std::move(scope));
+}
+
+bool AppPolicy::wait_audit_idle(std::chrono::steady_clock::time_point deadline) {
+  return !parts_->audit || parts_->audit->wait_idle(deadline);
 }
 
 std::shared_ptr<const ResponseRedaction> AppPolicy::response_redaction() { return parts_->redaction; }

@@ -273,8 +273,16 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
   rec.consent_id = consent_id_;
   rec.client_name = session_.client_name;
   rec.client_version = session_.client_version;
-  std::string why;
-  bool recorded = server_.policy().record(rec, why);
+  // The response waits for the entry: deliver() runs once it is in the file, on whichever
+  // thread wrote it (this one, or the audit writer of a later batch).
+  server_.policy().record_then(
+      rec, [self = shared_from_this(), result = std::move(result), rpc_error](bool recorded, const std::string& why) mutable {
+        self->deliver(std::move(result), rpc_error, recorded, why);
+      });
+}
+
+void ToolCall::deliver(json::object result, const json::value& rpc_error, bool recorded, const std::string& why) {
+  const ToolManifest& m = *tool_->manifest;
   if (!recorded) {
     spdlog::error("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
     result = error_result("internal", "the result is withheld because the audit trail could not be written: " + why);

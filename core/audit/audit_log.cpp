@@ -4,6 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
+#include <system_error>
+#include <thread>
+
 namespace toolgate {
 
 namespace json = boost::json;
@@ -103,22 +107,39 @@ void AuditLog::append_then(AuditEntry e, std::function<void(bool ok)> then) {
     if (async_writer_) return;  // the writer at work takes our entry in its next batch
     async_writer_ = true;
   }
-  // This thread is the async writer now: batch after batch until the queue is empty. The
-  // emptiness check and giving up the role happen under queue_mu_, so an entry queued at any
-  // moment is either in a batch taken here or finds async_writer_ false and writes itself.
-  for (;;) {
+  // This thread is the async writer now: batch after batch until the queue is empty.
+  write_queued(lent_rounds_);
+}
+
+// The emptiness check and giving up the role happen under queue_mu_, so an entry queued at any
+// moment is either in a batch taken here or finds async_writer_ false and writes itself. A
+// caller's thread is only lent for `rounds` batches: under sustained load the queue may never
+// empty, and that thread (a worker, or the deadline watch expiring a call) has its own job; a
+// fresh thread then takes the writer role over and keeps it until the queue is empty.
+void AuditLog::write_queued(std::size_t rounds) {
+  for (std::size_t round = 0;; ++round) {
     std::vector<Pending*> done;
     {
-      std::lock_guard w(write_mu_);
-      std::vector<Pending*> batch;
-      {
-        std::lock_guard q(queue_mu_);
-        if (queue_.empty()) {
-          async_writer_ = false;
-          return;
-        }
-        batch.swap(queue_);
+      std::unique_lock w(write_mu_);
+      std::unique_lock q(queue_mu_);
+      if (queue_.empty()) {
+        w.unlock();  // wait_idle() may return (and the log be destroyed) once the flag is down
+        async_writer_ = false;
+        idle_.notify_all();
+        return;
       }
+      if (round == rounds) {
+        try {
+          std::thread([this] { write_queued(std::numeric_limits<std::size_t>::max()); }).detach();
+          handoffs_.fetch_add(1);
+          return;  // the role passes to the new thread, which waits for write_mu_
+        } catch (const std::system_error&) {
+          // No thread to be had: keep writing here.
+        }
+      }
+      std::vector<Pending*> batch;
+      batch.swap(queue_);
+      q.unlock();
       done = write_batch(batch);
     }
     complete(done);
@@ -150,10 +171,10 @@ void AuditLog::complete(std::vector<Pending*>& done) {
 bool AuditLog::wait_idle(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock q(queue_mu_);
   if (deadline == std::chrono::steady_clock::time_point::max()) {  // wait_until(max) may overflow
-    idle_.wait(q, [&] { return async_pending_ == 0; });
+    idle_.wait(q, [&] { return async_pending_ == 0 && !async_writer_; });
     return true;
   }
-  return idle_.wait_until(q, deadline, [&] { return async_pending_ == 0; });
+  return idle_.wait_until(q, deadline, [&] { return async_pending_ == 0 && !async_writer_; });
 }
 
 std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& batch) {

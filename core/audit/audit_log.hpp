@@ -21,7 +21,9 @@
 // append_then() is the same without waiting: the caller queues its entry and moves on, and the
 // thread that writes the batch holding it (the one "async writer", which keeps writing while
 // entries keep coming, or a synchronous appender that takes the queue) runs the entry's
-// continuation once the batch is flushed. So a call's response, sent by that continuation, still
+// continuation once the batch is flushed. The first caller to find no async writer becomes it;
+// after a bounded number of batches it hands the role to a new thread, so a caller's thread is
+// never kept for long under sustained load. So a call's response, sent by that continuation, still
 // leaves only after its entry is in the file, but no worker thread sleeps on the writer mutex.
 // The continuations of one batch run together inside the completion scope (set_completion_scope),
 // which lets the protocol layer write all their responses with one write(2). wait_idle() waits
@@ -85,6 +87,11 @@ class AuditLog {
   // Blocks until every append_then() entry has been written and its continuation has run, or
   // until `deadline`. False if entries were still pending then.
   bool wait_idle(std::chrono::steady_clock::time_point deadline);
+  // How many batches a caller's thread writes before a new thread takes the writer role over
+  // (default 64); tests lower it. Set before the first append_then().
+  void set_lent_rounds(std::size_t rounds) { lent_rounds_ = rounds; }
+  // How often that happened.
+  std::uint64_t writer_handoffs() const { return handoffs_.load(); }
 
   // Why the last write failed; empty while healthy.
   std::string last_error() const;
@@ -104,6 +111,8 @@ class AuditLog {
   // Writes every queued entry (group commit) and marks each done; called with write_mu_ held.
   // Returns the batch's asynchronous entries, which the caller completes after unlocking.
   std::vector<Pending*> write_batch(std::vector<Pending*>& batch);
+  // The async writer's loop (see write_queued in the .cpp).
+  void write_queued(std::size_t rounds);
   // Runs the continuations of written asynchronous entries (no lock held) and frees them.
   void complete(std::vector<Pending*>& done);
   void chain_line(const std::string& prefix, AuditEntry* e, std::vector<std::string>& lines);
@@ -118,7 +127,9 @@ class AuditLog {
   std::vector<Pending*> queue_;
   bool async_writer_ = false;        // an append_then() caller is writing batches
   std::size_t async_pending_ = 0;    // append_then() entries not yet completed
-  std::condition_variable idle_;     // async_pending_ reached 0
+  std::condition_variable idle_;     // async_pending_ reached 0 and no async writer is left
+  std::size_t lent_rounds_ = 64;
+  std::atomic<std::uint64_t> handoffs_{0};
   CompletionScope scope_;
   std::mutex write_mu_;  // held by the one thread writing a batch; guards everything below
   ChainHasher hasher_;

@@ -212,6 +212,36 @@ TEST(AuditLog, AppendThenContinuesOnlyAfterItsEntryIsInTheFile) {
   EXPECT_TRUE(r.ok) << dump(r);
 }
 
+// A caller's thread is lent to the writer for a bounded number of batches; then a new thread
+// takes over. Deterministic: the first continuation (on this thread, after batch 1) queues two
+// more entries, so the queue is not empty when this thread's single lent round is used up.
+TEST(AuditLog, WriterRoleMovesToANewThreadAfterItsLentRounds) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.path()));
+  log.set_lent_rounds(1);
+  std::mutex mu;
+  std::vector<std::thread::id> nested_threads;
+  std::thread::id first_thread;
+  log.append_then(test::sample_entry(1), [&](bool ok) {
+    EXPECT_TRUE(ok);
+    first_thread = std::this_thread::get_id();
+    for (int i = 2; i <= 3; ++i)
+      log.append_then(test::sample_entry(i), [&](bool ok2) {
+        EXPECT_TRUE(ok2);
+        std::lock_guard<std::mutex> lock(mu);
+        nested_threads.push_back(std::this_thread::get_id());
+      });
+  });
+  ASSERT_TRUE(log.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
+  EXPECT_EQ(first_thread, std::this_thread::get_id());  // the caller wrote the first batch itself
+  ASSERT_EQ(nested_threads.size(), 2u);
+  for (auto id : nested_threads) EXPECT_NE(id, std::this_thread::get_id()) << "the caller was kept past its round";
+  EXPECT_EQ(log.writer_handoffs(), 1u);
+  EXPECT_EQ(test::all_entry_lines(tmp.path()).size(), 3u);
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+}
+
 TEST(AuditLog, AppendThenReportsARefusedEntryAndDisabledLogsContinueAtOnce) {
   TempDir tmp;
   test::write_text(tmp.sub("not-a-dir"), "x");

@@ -18,6 +18,8 @@ struct AppPolicy::Parts {
   std::unique_ptr<Authenticator> authenticator;
   std::shared_ptr<RateLimiter> limiter;
   std::shared_ptr<AuditLog> audit;  // null when the policy turns the audit off
+  std::shared_ptr<const ResponseRedaction> redaction;  // null when `redact` names no path
+  CallPolicy::CompletionScope completion_scope;  // kept so an audit log a reload opens gets it too
 };
 
 namespace {
@@ -54,14 +56,22 @@ AppPolicy::AppPolicy(const Config& config, std::string credential, const AppPoli
   RateLimitConfig limits = read_rate_limit_config(limits_reader);
   JsonObjectReader audit_reader = root.object("audit");
   AuditConfig audit = parse_audit_config(audit_reader, config.base_dir);
+  JsonObjectReader redact_reader = root.object("redact");
+  ResponseRedaction redaction = parse_response_redaction(redact_reader);
   if (errors.empty()) Authenticator::validate(identity, errors);
   if (!errors.empty()) throw std::runtime_error(errors.joined("\n  "));
   const Config* old = previous ? &previous->parts_->config : nullptr;
   bool same_dir = old && old->base_dir == config.base_dir;
   if (same_dir && section(*old, "audit") == section(config, "audit") && section(*old, "redact") == section(config, "redact")) {
     parts_->audit = previous->parts_->audit;
+    parts_->completion_scope = previous->parts_->completion_scope;
   } else if (audit.enabled) {
     parts_->audit = std::make_shared<AuditLog>(audit);
+    // A log opened by a reload groups its callers' responses like the one it replaces.
+    if (previous && previous->parts_->completion_scope) {
+      parts_->completion_scope = previous->parts_->completion_scope;
+      parts_->audit->set_completion_scope(parts_->completion_scope);
+    }
     // The caller's own credential is scrubbed wherever it appears, even pasted into arguments.
     if (!credential.empty()) parts_->audit->redactor()->add_literal(credential);
     // A sink that cannot be opened now is not fatal: calls are refused (fail closed) until it
@@ -73,6 +83,8 @@ AppPolicy::AppPolicy(const Config& config, std::string credential, const AppPoli
     parts_->limiter = previous->parts_->limiter;
   else
     parts_->limiter = std::make_shared<RateLimiter>(std::move(limits));
+  if (!redaction.global().empty() || !redaction.per_tool().empty())
+    parts_->redaction = std::make_shared<const ResponseRedaction>(std::move(redaction));
 }
 
 AppPolicy::~AppPolicy() = default;
@@ -124,8 +136,8 @@ bool AppPolicy::consent_needed(const Principal& who, const ToolManifest& tool) {
 
 bool AppPolicy::audit_ready(std::string& why) { return !parts_->audit || parts_->audit->ready(why); }
 
-bool AppPolicy::record(const CallRecord& r, std::string& why) {
-  if (!parts_->audit) return true;
+namespace {
+AuditEntry entry_for(const CallRecord& r, const std::string& policy_digest) {
   AuditEntry e;
   e.actor = r.principal.subject;
   e.tenant = r.principal.tenant;
@@ -143,11 +155,37 @@ bool AppPolicy::record(const CallRecord& r, std::string& why) {
   e.job_id = r.job_id;
   e.client_name = r.client_name;
   e.client_version = r.client_version;
-  e.policy_digest = parts_->config.digest;
+  e.policy_digest = policy_digest;
   e.manifest_digest = r.manifest_digest;
+  return e;
+}
+}  // namespace
+
+bool AppPolicy::record(const CallRecord& r, std::string& why) {
+  if (!parts_->audit) return true;
+  AuditEntry e = entry_for(r, parts_->config.digest);
   if (parts_->audit->append(e)) return true;
   why = parts_->audit->last_error();
   return false;
 }
+
+void AppPolicy::record_then(const CallRecord& r, RecordDone done) {
+  if (!parts_->audit) return done(true, "");
+  AuditLog* log = parts_->audit.get();
+  log->append_then(entry_for(r, parts_->config.digest), [log, done = std::move(done)](bool ok) {
+    done(ok, ok ? std::string() : log->last_error());
+  });
+}
+
+void AppPolicy::set_completion_scope(CompletionScope scope) {
+  parts_->completion_scope = scope;
+  if (parts_->audit) parts_->audit->set_completion_scope(std::move(scope));
+}
+
+bool AppPolicy::wait_audit_idle(std::chrono::steady_clock::time_point deadline) {
+  return !parts_->audit || parts_->audit->wait_idle(deadline);
+}
+
+std::shared_ptr<const ResponseRedaction> AppPolicy::response_redaction() { return parts_->redaction; }
 
 }  // namespace toolgate

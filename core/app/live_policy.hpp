@@ -44,6 +44,13 @@ class LivePolicy : public CallPolicy {
   }
   bool audit_ready(std::string& why) override { return current()->audit_ready(why); }
   bool record(const CallRecord& record, std::string& why) override { return current()->record(record, why); }
+  void record_then(const CallRecord& record, RecordDone done) override {
+    current()->record_then(record, std::move(done));
+  }
+  // Set once before serving; AppPolicy hands it on to the policies reloads build from it.
+  void set_completion_scope(CompletionScope scope) override { current()->set_completion_scope(std::move(scope)); }
+  std::shared_ptr<const ResponseRedaction> response_redaction() override { return current()->response_redaction(); }
+  bool wait_audit_idle(std::chrono::steady_clock::time_point deadline) { return current()->wait_audit_idle(deadline); }
 
  private:
   mutable std::mutex mu_;

@@ -219,6 +219,9 @@ int run_serve(const CliOptions& cli) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config->server.shutdown_grace_ms);
   std::size_t ended = server.drain(deadline);
   if (jobs) ended += jobs->shutdown(deadline);
+  // Calls ended just now queued their audit entries without waiting: none may be lost.
+  if (!policy->wait_audit_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)))
+    spdlog::error("audit: entries were still pending at exit");
   spdlog::info("shutting down ({}){}", stop.why,
                ended ? ", ended " + std::to_string(ended) + " call(s) still running after the grace period" : "");
   spdlog::default_logger()->flush();

@@ -4,15 +4,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
+#include <system_error>
+#include <thread>
+
 namespace toolgate {
 
 namespace json = boost::json;
 
 struct AuditLog::Pending {
   std::string prefix;  // canonical text before `prev`, built by the caller's thread
-  AuditEntry* entry;
+  AuditEntry* entry = nullptr;
   bool done = false;
   bool ok = false;
+  // append_then(): the entry lives here and `then` finishes it; append() waits on its stack.
+  std::unique_ptr<AuditEntry> owned;
+  std::function<void(bool)> then;
+  bool async() const { return static_cast<bool>(then); }
 };
 
 AuditLog::AuditLog(AuditConfig config)
@@ -24,7 +32,7 @@ AuditLog::AuditLog(AuditConfig config)
     for (const auto& t : config_.taps) taps_.push_back(std::make_unique<AuditTap>(t));
 }
 
-AuditLog::~AuditLog() = default;
+AuditLog::~AuditLog() { wait_idle(std::chrono::steady_clock::time_point::max()); }
 
 std::string AuditLog::last_error() const {
   std::lock_guard lk(error_mu_);
@@ -46,32 +54,130 @@ bool AuditLog::ready(std::string& why) {
   return config_.fail_mode == AuditConfig::FailMode::open;
 }
 
-bool AuditLog::append(AuditEntry& e) {
-  if (!config_.enabled) return true;
+void AuditLog::prepare(AuditEntry& e) {
   if (e.id.empty()) e.id = new_audit_id();
   if (e.timestamp.empty()) e.timestamp = format_audit_timestamp(std::chrono::system_clock::now());
   if (e.trace_id.empty()) e.trace_id = new_trace_id();
   if (e.latency_ms < 0) e.latency_ms = 0;
   e.input = redactor_->redact(e.input);
   if (!e.error_message.empty()) e.error_message = redactor_->redact_text(e.error_message);
-  Pending me{canonical_prefix(e), &e};  // the costly serialisation, outside any lock
+}
+
+bool AuditLog::append(AuditEntry& e) {
+  if (!config_.enabled) return true;
+  prepare(e);
+  Pending me;
+  me.prefix = canonical_prefix(e);  // the costly serialisation, outside any lock
+  me.entry = &e;
   {
     std::lock_guard q(queue_mu_);
     queue_.push_back(&me);
   }
-  std::lock_guard w(write_mu_);
-  if (!me.done) {  // nobody wrote it while we waited: write everything queued
-    std::vector<Pending*> batch;
-    {
-      std::lock_guard q(queue_mu_);
-      batch.swap(queue_);
+  std::vector<Pending*> async_done;
+  {
+    std::lock_guard w(write_mu_);
+    if (!me.done) {  // nobody wrote it while we waited: write everything queued
+      std::vector<Pending*> batch;
+      {
+        std::lock_guard q(queue_mu_);
+        batch.swap(queue_);
+      }
+      async_done = write_batch(batch);
     }
-    write_batch(batch);
   }
+  complete(async_done);  // entries of append_then() callers that our batch carried
   return me.ok || config_.fail_mode == AuditConfig::FailMode::open;
 }
 
-void AuditLog::write_batch(std::vector<Pending*>& batch) {
+void AuditLog::append_then(AuditEntry e, std::function<void(bool ok)> then) {
+  if (!config_.enabled) {
+    then(true);
+    return;
+  }
+  auto p = std::make_unique<Pending>();
+  p->owned = std::make_unique<AuditEntry>(std::move(e));
+  p->entry = p->owned.get();
+  prepare(*p->entry);
+  p->prefix = canonical_prefix(*p->entry);  // the costly serialisation, outside any lock
+  p->then = then ? std::move(then) : [](bool) {};  // non-empty: that is what marks it asynchronous
+  {
+    std::lock_guard q(queue_mu_);
+    queue_.push_back(p.release());
+    ++async_pending_;
+    if (async_writer_) return;  // the writer at work takes our entry in its next batch
+    async_writer_ = true;
+  }
+  // This thread is the async writer now: batch after batch until the queue is empty.
+  write_queued(lent_rounds_);
+}
+
+// The emptiness check and giving up the role happen under queue_mu_, so an entry queued at any
+// moment is either in a batch taken here or finds async_writer_ false and writes itself. A
+// caller's thread is only lent for `rounds` batches: under sustained load the queue may never
+// empty, and that thread (a worker, or the deadline watch expiring a call) has its own job; a
+// fresh thread then takes the writer role over and keeps it until the queue is empty.
+void AuditLog::write_queued(std::size_t rounds) {
+  for (std::size_t round = 0;; ++round) {
+    std::vector<Pending*> done;
+    {
+      std::unique_lock w(write_mu_);
+      std::unique_lock q(queue_mu_);
+      if (queue_.empty()) {
+        w.unlock();  // wait_idle() may return (and the log be destroyed) once the flag is down
+        async_writer_ = false;
+        idle_.notify_all();
+        return;
+      }
+      if (round == rounds) {
+        try {
+          std::thread([this] { write_queued(std::numeric_limits<std::size_t>::max()); }).detach();
+          handoffs_.fetch_add(1);
+          return;  // the role passes to the new thread, which waits for write_mu_
+        } catch (const std::system_error&) {
+          // No thread to be had: keep writing here.
+        }
+      }
+      std::vector<Pending*> batch;
+      batch.swap(queue_);
+      q.unlock();
+      done = write_batch(batch);
+    }
+    complete(done);
+  }
+}
+
+void AuditLog::complete(std::vector<Pending*>& done) {
+  if (done.empty()) return;
+  bool open_mode = config_.fail_mode == AuditConfig::FailMode::open;
+  auto run = [&] {
+    for (Pending* raw : done) {
+      std::unique_ptr<Pending> p(raw);
+      try {
+        p->then(p->ok || open_mode);
+      } catch (const std::exception& ex) {  // a continuation must not take the writer down
+        spdlog::error("audit: a continuation failed after entry {} was written: {}", p->entry->id, ex.what());
+      }
+    }
+  };
+  if (scope_)
+    scope_(run);
+  else
+    run();
+  std::lock_guard q(queue_mu_);
+  async_pending_ -= done.size();
+  if (async_pending_ == 0) idle_.notify_all();
+}
+
+bool AuditLog::wait_idle(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock q(queue_mu_);
+  if (deadline == std::chrono::steady_clock::time_point::max()) {  // wait_until(max) may overflow
+    idle_.wait(q, [&] { return async_pending_ == 0 && !async_writer_; });
+    return true;
+  }
+  return idle_.wait_until(q, deadline, [&] { return async_pending_ == 0 && !async_writer_; });
+}
+
+std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& batch) {
   std::string error;
   std::vector<std::string> lines;  // for the taps, once the file has them
   AuditFileSink::Acquired state;
@@ -98,12 +204,17 @@ void AuditLog::write_batch(std::vector<Pending*>& batch) {
     sink_.abort();  // the file may end in a torn line now: everyone re-reads before writing
     last_hash_ = committed_hash_;
   }
+  std::vector<Pending*> async_done;
   for (Pending* p : batch) {
     if (!ok) p->entry->prev.clear(), p->entry->hash.clear();
     p->ok = ok;
+    // Decided while write_mu_ is held: once it is released, a synchronous appender's Pending
+    // (on its stack) may be gone.
+    if (p->async()) async_done.push_back(p);
     p->done = true;
   }
   report(ok, error, batch.size());
+  return async_done;
 }
 
 void AuditLog::chain_line(const std::string& prefix, AuditEntry* e, std::vector<std::string>& lines) {

@@ -18,6 +18,16 @@
 // takes the whole queue and writes it with one write(2) (and one fsync), then every caller in
 // the batch returns. Each entry is still in the file before its own append() returns. If the
 // batch's write fails, every entry in it is refused.
+// append_then() is the same without waiting: the caller queues its entry and moves on, and the
+// thread that writes the batch holding it (the one "async writer", which keeps writing while
+// entries keep coming, or a synchronous appender that takes the queue) runs the entry's
+// continuation once the batch is flushed. The first caller to find no async writer becomes it;
+// after a bounded number of batches it hands the role to a new thread, so a caller's thread is
+// never kept for long under sustained load. So a call's response, sent by that continuation, still
+// leaves only after its entry is in the file, but no worker thread sleeps on the writer mutex.
+// The continuations of one batch run together inside the completion scope (set_completion_scope),
+// which lets the protocol layer write all their responses with one write(2). wait_idle() waits
+// until every queued entry is written and its continuation has run (shutdown).
 //
 // Lifetime: construct from the parsed config at start-up (nothing touches the disk until
 // open() or the first append(); a process that only answers `server/discover` creates no
@@ -33,6 +43,9 @@
 #include "audit/rotating_sink.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,6 +75,24 @@ class AuditLog {
   // True when the entry is in the file (or the log is disabled, or failMode is open).
   bool append(AuditEntry& e);
 
+  // As append(), without waiting: `then(ok)` runs once the entry is in the file (ok true; also
+  // when the log is disabled or failMode is open) or could not be written (ok false, see
+  // last_error()). It runs on the thread that writes the batch, which may be this one before
+  // append_then() returns; it runs without any of the log's locks held, so it may append again.
+  void append_then(AuditEntry e, std::function<void(bool ok)> then);
+  // Wraps the running of one batch's continuations (e.g. to group the responses they write).
+  // Set once, before the first append_then(); null runs them plainly.
+  using CompletionScope = std::function<void(const std::function<void()>& run)>;
+  void set_completion_scope(CompletionScope scope) { scope_ = std::move(scope); }
+  // Blocks until every append_then() entry has been written and its continuation has run, or
+  // until `deadline`. False if entries were still pending then.
+  bool wait_idle(std::chrono::steady_clock::time_point deadline);
+  // How many batches a caller's thread writes before a new thread takes the writer role over
+  // (default 64); tests lower it. Set before the first append_then().
+  void set_lent_rounds(std::size_t rounds) { lent_rounds_ = rounds; }
+  // How often that happened.
+  std::uint64_t writer_handoffs() const { return handoffs_.load(); }
+
   // Why the last write failed; empty while healthy.
   std::string last_error() const;
   bool healthy() const { return healthy_.load(); }
@@ -75,8 +106,15 @@ class AuditLog {
 
  private:
   struct Pending;
+  // Fills the generated fields and redacts: the work each caller does on its own thread.
+  void prepare(AuditEntry& e);
   // Writes every queued entry (group commit) and marks each done; called with write_mu_ held.
-  void write_batch(std::vector<Pending*>& batch);
+  // Returns the batch's asynchronous entries, which the caller completes after unlocking.
+  std::vector<Pending*> write_batch(std::vector<Pending*>& batch);
+  // The async writer's loop (see write_queued in the .cpp).
+  void write_queued(std::size_t rounds);
+  // Runs the continuations of written asynchronous entries (no lock held) and frees them.
+  void complete(std::vector<Pending*>& done);
   void chain_line(const std::string& prefix, AuditEntry* e, std::vector<std::string>& lines);
   bool after_scan(const ChainTail& tail, std::vector<std::string>& lines, std::string& error);
   void report(bool ok, const std::string& error, std::size_t entries);
@@ -85,8 +123,14 @@ class AuditLog {
   std::shared_ptr<Redactor> redactor_;
   std::vector<std::unique_ptr<AuditTap>> taps_;
 
-  std::mutex queue_mu_;  // guards queue_
+  std::mutex queue_mu_;  // guards queue_, async_writer_, async_pending_
   std::vector<Pending*> queue_;
+  bool async_writer_ = false;        // an append_then() caller is writing batches
+  std::size_t async_pending_ = 0;    // append_then() entries not yet completed
+  std::condition_variable idle_;     // async_pending_ reached 0 and no async writer is left
+  std::size_t lent_rounds_ = 64;
+  std::atomic<std::uint64_t> handoffs_{0};
+  CompletionScope scope_;
   std::mutex write_mu_;  // held by the one thread writing a batch; guards everything below
   ChainHasher hasher_;
   AuditFileSink sink_;

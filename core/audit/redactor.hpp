@@ -28,9 +28,9 @@
 #include <string_view>
 #include <vector>
 
-namespace toolgate {
+#include "util/redacted_mark.hpp"
 
-inline constexpr std::string_view kRedactedMark = "[REDACTED]";
+namespace toolgate {
 
 // password, token, secret, api_key, apikey, authorization, cookie, private_key, ...
 std::vector<std::string> default_redact_keys();

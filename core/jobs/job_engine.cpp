@@ -106,7 +106,7 @@ JobStarted JobEngine::start(JobStart req) {
   rec.as_task = req.as_task;
 
   auto run = std::make_shared<JobRun>(*this, rec, req.tool, req.principal, std::move(req.args),
-                                      std::move(req.on_progress), req.notify_task_status);
+                                      std::move(req.on_progress), req.notify_task_status, std::move(req.redaction));
   std::int64_t timeout = m.timeout_ms ? m.timeout_ms : config_.default_timeout_ms;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -43,6 +43,9 @@ struct JobStart {
   bool notify_task_status = false;
   std::optional<std::int64_t> requested_ttl_ms;  // a task's params.task.ttl; capped by the policy
   ProgressListener on_progress;                  // may be empty
+  // The policy's response redaction when the job started (null: none), applied to the job's
+  // partial results and its result before they are stored.
+  std::shared_ptr<const ResponseRedaction> redaction;
 };
 
 struct JobStarted {

@@ -22,9 +22,11 @@ bool parse_json(std::string_view text, json::value& out) {
 }  // namespace
 
 JobRun::JobRun(JobEngine& engine, JobRecord record, std::shared_ptr<const ToolEntry> tool, Principal principal,
-               json::object args, ProgressListener on_progress, bool notify_task_status)
+               json::object args, ProgressListener on_progress, bool notify_task_status,
+               std::shared_ptr<const ResponseRedaction> redaction)
     : engine_(engine), record_(std::move(record)), tool_(std::move(tool)), principal_(std::move(principal)),
       args_(std::move(args)), on_progress_(std::move(on_progress)), notify_task_status_(notify_task_status),
+      redaction_(std::move(redaction)),
       started_(std::chrono::steady_clock::now()) {}
 
 std::int64_t JobRun::latency_ms() const {
@@ -79,6 +81,8 @@ void JobRun::conclude(int rc, const std::string& thrown) {
     out.status = JobStatus::Failed;
     out.result = error_result(out.error_code, out.error_message);
   } else if (result->contains("isError") && (*result)["isError"] == true) {
+    // Redacted before the error text is taken from it: the job's audit entry carries that text.
+    if (redaction_) redaction_->apply_to_result(m.name, *result);
     std::string text = "tool error";
     if (auto* c = result->if_contains("content"); c && c->is_array() && !c->get_array().empty()) {
       const json::value& first = c->get_array()[0];
@@ -107,6 +111,8 @@ void JobRun::conclude(int rc, const std::string& thrown) {
       out.result = error_result("internal", out.error_message);
     } else {
       out.status = JobStatus::Complete;
+      // After output validation, which judges what the plugin produced.
+      if (redaction_) redaction_->apply_to_result(m.name, *result);
       out.result = std::move(*result);
     }
   }
@@ -148,6 +154,7 @@ int JobRun::emit_partial(std::string_view text) {
     seq = ++partials_;
   }
   if (cancelled_) return TG_ERR_CANCELLED;
+  if (redaction_) redaction_->apply_to_value(record_.tool, v);
   return engine_.store_partial(record_.id, seq, json::serialize(v)) ? TG_OK : TG_ERR;
 }
 

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "jobs/job_record.hpp"
+#include "policy/response_redaction.hpp"
 #include "registry/host_api.hpp"
 #include "registry/tool_registry.hpp"
 
@@ -34,7 +35,8 @@ using ProgressListener =
 class JobRun : public CallSink {
  public:
   JobRun(JobEngine& engine, JobRecord record, std::shared_ptr<const ToolEntry> tool, Principal principal,
-         boost::json::object args, ProgressListener on_progress, bool notify_task_status);
+         boost::json::object args, ProgressListener on_progress, bool notify_task_status,
+         std::shared_ptr<const ResponseRedaction> redaction = nullptr);
 
   // Runs the plugin on a worker thread, then reports the outcome to the engine.
   void run();
@@ -73,6 +75,7 @@ class JobRun : public CallSink {
   boost::json::object args_;
   ProgressListener on_progress_;
   bool notify_task_status_;
+  std::shared_ptr<const ResponseRedaction> redaction_;  // null: nothing to redact
   std::chrono::steady_clock::time_point started_;
 
   std::atomic<bool> cancelled_{false};

@@ -9,10 +9,12 @@
 #include <boost/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "policy/principal.hpp"
+#include "policy/response_redaction.hpp"
 #include "registry/manifest.hpp"
 
 namespace toolgate {
@@ -81,6 +83,23 @@ class CallPolicy {
   // Writes the call's one audit entry. False with `why` when it could not be written and the
   // policy fails closed: the caller must then withhold the result.
   virtual bool record(const CallRecord& record, std::string& why) = 0;
+  // record() without waiting: `done(recorded, why)` runs once the entry is written (or could not
+  // be), possibly on another thread and possibly before record_then() returns. The response
+  // must be sent from `done`, never before it. The default records synchronously.
+  using RecordDone = std::function<void(bool recorded, const std::string& why)>;
+  virtual void record_then(const CallRecord& record, RecordDone done) {
+    std::string why;
+    bool ok = this->record(record, why);
+    done(ok, why);
+  }
+  // How to wrap the running of several `done` continuations finished together (the protocol
+  // layer groups the responses they write); set once before the first call. Default: unused.
+  using CompletionScope = std::function<void(const std::function<void()>& run)>;
+  virtual void set_completion_scope(CompletionScope) {}
+  // The response redaction rules in force (policy `redact`), or null for none. A call takes
+  // them once and applies them to its result (and a job to its partials and result) before the
+  // response and the audit entry are built.
+  virtual std::shared_ptr<const ResponseRedaction> response_redaction() { return nullptr; }
 };
 
 }  // namespace toolgate

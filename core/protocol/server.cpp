@@ -61,14 +61,21 @@ void BatchCollector::maybe_flush() {
 Server::Server(ServerOptions options, LineWriter& out, ToolRegistry& registry, WorkerPool& pool, DeadlineWatch& watch,
                CallPolicy& policy)
     : options_(std::move(options)), out_(out), registry_(registry), pool_(pool), watch_(watch), policy_(policy),
-      request_states_(options_.request_state_key), subscriptions_(out), log_level_(log_level_index("info")) {}
+      request_states_(options_.request_state_key), subscriptions_(out), log_level_(log_level_index("info")) {
+  // Calls whose audit entries were written in one batch answer together: one write(2) for all.
+  LineWriter* writer = &out_;
+  policy_.set_completion_scope([writer](const std::function<void()>& run) {
+    LineWriter::Burst burst(*writer);
+    run();
+  });
+}
 
 json::object Server::server_info_meta() const {
   return json::object{{"io.modelcontextprotocol/serverInfo",
                        json::object{{"name", options_.server_name}, {"version", options_.server_version}}}};
 }
 
-Server::~Server() = default;
+Server::~Server() { policy_.set_completion_scope(nullptr); }
 
 void Server::set_jobs(JobEngine* engine, std::string unavailable) {
   jobs_ = engine;

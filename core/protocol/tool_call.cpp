@@ -249,8 +249,12 @@ void ToolCall::invoke() {
     finish(error_result("internal", why), "internal", "internal", why);
     return;
   }
+  // Response redaction (policy `redact`): after output validation, which judges what the plugin
+  // produced, and before the error text for the audit entry is taken from the result.
+  std::shared_ptr<const ResponseRedaction> redaction = policy_->response_redaction();
   bool is_error = result->contains("isError") && (*result)["isError"] == true;
   if (is_error) {
+    if (redaction) redaction->apply_to_result(m.name, *result);
     std::string text = "tool error";
     if (auto* c = result->if_contains("content"); c && c->is_array() && !c->get_array().empty()) {
       const json::value& first = c->get_array()[0];
@@ -273,6 +277,7 @@ void ToolCall::invoke() {
       return;
     }
   }
+  if (redaction) redaction->apply_to_result(m.name, *result);
   finish(std::move(*result), "success", "", "");
 }
 
@@ -306,8 +311,16 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
   rec.consent_id = consent_id_;
   rec.client_name = session_.client_name;
   rec.client_version = session_.client_version;
-  std::string why;
-  bool recorded = policy_->record(rec, why);
+  // The response waits for the entry: deliver() runs once it is in the file, on whichever
+  // thread wrote it (this one, or the audit writer of a later batch).
+  policy_->record_then(
+      rec, [self = shared_from_this(), result = std::move(result), rpc_error](bool recorded, const std::string& why) mutable {
+        self->deliver(std::move(result), rpc_error, recorded, why);
+      });
+}
+
+void ToolCall::deliver(json::object result, const json::value& rpc_error, bool recorded, const std::string& why) {
+  const ToolManifest& m = *tool_->manifest;
   if (!recorded) {
     spdlog::error("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
     result = error_result("internal", "the result is withheld because the audit trail could not be written: " + why);

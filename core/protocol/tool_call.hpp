@@ -80,6 +80,9 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
   // result when `rpc_error` is an object). Only the first caller proceeds.
   void finish(boost::json::object result, const std::string& outcome, const std::string& error_code,
               const std::string& error_message, const boost::json::value& rpc_error = nullptr);
+  // The second half of finish(), run once the audit entry is written (or refused): sends the
+  // response, or withholds the result when the entry could not be written.
+  void deliver(boost::json::object result, const boost::json::value& rpc_error, bool recorded, const std::string& why);
   bool client_declared(const std::string& method) const;
   bool client_supports_form_elicitation() const;
 

@@ -62,6 +62,7 @@ void ToolCall::start_job() {
   req.as_task = extras_.task_mode != TaskMode::None;
   req.notify_task_status = extras_.task_mode == TaskMode::Mcp2025;
   req.requested_ttl_ms = extras_.task_ttl_ms;
+  req.redaction = policy_->response_redaction();
   if (extras_.task_mode == TaskMode::Mcp2025 && !extras_.progress_token.is_null()) {
     // A task's progressToken stays valid for the task's whole life (2025-11-25 tasks).
     Server* server = &server_;

@@ -29,6 +29,11 @@ bool LineWriter::write_line(std::string_view message) {
   pending_.push_back('\n');
   if (writer_active_) return true;  // the active writer flushes our line before it leaves
   writer_active_ = true;
+  drain_as_writer(lock);
+  return !closed_;
+}
+
+void LineWriter::drain_as_writer(std::unique_lock<std::mutex>& lock) {
   while (!pending_.empty() && !closed_) {
     writing_.swap(pending_);
     pending_.clear();
@@ -40,7 +45,17 @@ bool LineWriter::write_line(std::string_view message) {
   }
   writer_active_ = false;
   pending_.clear();
-  return !closed_;
+}
+
+LineWriter::Burst::Burst(LineWriter& w) : w_(w) {
+  std::lock_guard<std::mutex> lock(w_.mu_);
+  if (!w_.writer_active_ && !w_.closed_) owner_ = w_.writer_active_ = true;
+}
+
+LineWriter::Burst::~Burst() {
+  if (!owner_) return;
+  std::unique_lock<std::mutex> lock(w_.mu_);
+  w_.drain_as_writer(lock);
 }
 
 }  // namespace toolgate

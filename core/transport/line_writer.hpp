@@ -22,7 +22,28 @@ class LineWriter {
   bool write_line(std::string_view message);
   bool closed() const { return closed_.load(); }
 
+  // Makes the constructing thread the active writer for the Burst's lifetime (unless another
+  // thread is mid-write already, which then flushes for us), so every line written meanwhile, by
+  // any thread, is only queued; the destructor writes them all, usually with one write(2). Used
+  // when one thread sends many responses back to back (an audit batch's continuations). Keep
+  // it short: other threads' lines wait for it.
+  class Burst {
+   public:
+    explicit Burst(LineWriter& w);
+    ~Burst();
+    Burst(const Burst&) = delete;
+    Burst& operator=(const Burst&) = delete;
+
+   private:
+    LineWriter& w_;
+    bool owner_ = false;
+  };
+
  private:
+  // Writes pending_ until it stays empty, then gives up the writer role; mu_ held on entry and
+  // exit, released around each write(2).
+  void drain_as_writer(std::unique_lock<std::mutex>& lock);
+
   int fd_;
   std::mutex mu_;
   std::string pending_;   // lines waiting for the active writer (guarded by mu_)

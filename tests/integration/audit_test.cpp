@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "fixture.hpp"
@@ -63,6 +65,62 @@ TEST(Audit, ExactlyOneEntryPerCallWithMixedOutcomesUnderConcurrency) {
     EXPECT_TRUE(first.contains(field)) << field;
   EXPECT_EQ(first.at("tenant"), "test");
   EXPECT_EQ(first.at("clientName"), "toolgate-tests");
+}
+
+// Workers do not wait for the audit writer (group commit with continuations), yet every
+// response must find its entry already in the file: the test reads the file the moment each
+// response arrives, with many calls in flight at once.
+TEST(Audit, ConcurrentCallsEachHaveTheirEntryInTheFileBeforeTheirResponse) {
+  RunningToolgate tg(R"("audit":{"directory":"audit"},"server":{"workers":8})");
+  tg->initialize();
+  constexpr int kCalls = 120;
+  for (int i = 0; i < kCalls; ++i)
+    tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", i}, {"method", "tools/call"},
+                               {"params", {{"name", i % 3 ? "echo" : "throws"}, {"arguments", {{"text", "c" + std::to_string(i)}}}}}});
+  std::set<std::int64_t> answered;
+  while (answered.size() < static_cast<std::size_t>(kCalls)) {
+    auto msg = tg->read(std::chrono::seconds(10));
+    ASSERT_TRUE(msg) << "only " << answered.size() << " responses arrived";
+    const json::object& o = msg->as_object();
+    if (!o.contains("id")) continue;  // a notification
+    std::int64_t id = o.at("id").as_int64();
+    std::string file = read_text(tg.dir().file("audit/audit.jsonl"));
+    EXPECT_NE(file.find("\"requestId\":" + std::to_string(id) + ","), std::string::npos)
+        << "the response to call " << id << " left before its audit entry was in the file";
+    EXPECT_TRUE(answered.insert(id).second) << "two responses for call " << id;
+  }
+  tg->close_stdin();
+  ASSERT_TRUE(tg->wait_exit(std::chrono::seconds(5)));
+  auto all = entries(tg.dir().file("audit"));
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kCalls));
+  std::map<std::int64_t, int> per_call;
+  for (const auto& e : all) ++per_call[e.at("requestId").as_int64()];
+  for (int i = 0; i < kCalls; ++i) EXPECT_EQ(per_call[i], 1) << "call " << i;
+  int status = 0;
+  std::string verify = run_cli("audit verify " + tg.dir().file("audit"), status);
+  EXPECT_EQ(status, 0) << verify;
+}
+
+// Shutdown right after a burst of calls: stdin closes while entries are still queued for the
+// writer; every call must still get its entry (and its response) before the process exits.
+TEST(Audit, ShutdownWaitsForQueuedEntries) {
+  RunningToolgate tg(R"("audit":{"directory":"audit"})");
+  tg->initialize();
+  constexpr int kCalls = 80;
+  for (int i = 0; i < kCalls; ++i)
+    tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", i}, {"method", "tools/call"},
+                               {"params", {{"name", "echo"}, {"arguments", {{"text", "s" + std::to_string(i)}}}}}});
+  tg->close_stdin();
+  std::set<std::int64_t> answered;
+  while (auto msg = tg->read(std::chrono::seconds(10)))
+    if (msg->as_object().contains("id")) answered.insert(msg->as_object().at("id").as_int64());
+  ASSERT_TRUE(tg->wait_exit(std::chrono::seconds(5)));
+  EXPECT_EQ(answered.size(), static_cast<std::size_t>(kCalls));
+  auto all = entries(tg.dir().file("audit"));
+  std::set<std::int64_t> audited;
+  for (const auto& e : all) audited.insert(e.at("requestId").as_int64());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kCalls));
+  EXPECT_EQ(audited.size(), static_cast<std::size_t>(kCalls));
 }
 
 TEST(Audit, TraceIdComesFromTraceparent) {

@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -158,6 +161,105 @@ TEST(AuditLog, ConcurrentAppendsGiveExactlyNEntriesInOneChain) {
   EXPECT_TRUE(r.ok) << dump(r);
   EXPECT_EQ(r.entries, static_cast<std::size_t>(kThreads * kPerThread));
   EXPECT_GT(r.files, 1u);
+}
+
+// append_then(): callers do not wait, yet each continuation runs only once its own entry is in
+// the file; entries of waiting (append) and non-waiting callers share batches and one chain.
+TEST(AuditLog, AppendThenContinuesOnlyAfterItsEntryIsInTheFile) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.path()));
+  constexpr int kThreads = 6, kPerThread = 40;
+  std::mutex mu;
+  std::map<std::string, int> continued;  // id -> how many times its continuation ran
+  std::vector<std::string> missing, refused;
+  std::vector<std::string> sync_ids;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        AuditEntry e = test::sample_entry(i, "user" + std::to_string(t));
+        e.id = new_audit_id();
+        if (t == 0) {  // one thread waits, as before: its entries ride in the same batches
+          ASSERT_TRUE(log.append(e));
+          std::lock_guard<std::mutex> lock(mu);
+          sync_ids.push_back(e.id);
+          continue;
+        }
+        std::string id = e.id;
+        log.append_then(std::move(e), [&, id](bool ok) {
+          // The file as it is now, read by the continuation itself.
+          bool present = test::read_text(tmp.sub("audit.jsonl")).find("\"id\":\"" + id + "\"") != std::string::npos;
+          std::lock_guard<std::mutex> lock(mu);
+          ++continued[id];
+          if (!ok) refused.push_back(id);
+          if (!present) missing.push_back(id);
+        });
+      }
+    });
+  for (auto& th : threads) th.join();
+  ASSERT_TRUE(log.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(30)));
+  EXPECT_TRUE(missing.empty()) << missing.size() << " continuations ran before their entry was in the file";
+  EXPECT_TRUE(refused.empty());
+  ASSERT_EQ(continued.size(), static_cast<std::size_t>((kThreads - 1) * kPerThread));
+  for (const auto& [id, n] : continued) EXPECT_EQ(n, 1) << id;
+  auto lines = test::all_entry_lines(tmp.path());
+  ASSERT_EQ(lines.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  std::set<std::string> on_disk;
+  for (const auto& l : lines) on_disk.insert(std::string(json::parse(l).at("id").as_string()));
+  EXPECT_EQ(on_disk.size(), lines.size()) << "each entry exactly once";
+  for (const auto& id : sync_ids) EXPECT_TRUE(on_disk.count(id)) << id;
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+}
+
+// A caller's thread is lent to the writer for a bounded number of batches; then a new thread
+// takes over. Deterministic: the first continuation (on this thread, after batch 1) queues two
+// more entries, so the queue is not empty when this thread's single lent round is used up.
+TEST(AuditLog, WriterRoleMovesToANewThreadAfterItsLentRounds) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.path()));
+  log.set_lent_rounds(1);
+  std::mutex mu;
+  std::vector<std::thread::id> nested_threads;
+  std::thread::id first_thread;
+  log.append_then(test::sample_entry(1), [&](bool ok) {
+    EXPECT_TRUE(ok);
+    first_thread = std::this_thread::get_id();
+    for (int i = 2; i <= 3; ++i)
+      log.append_then(test::sample_entry(i), [&](bool ok2) {
+        EXPECT_TRUE(ok2);
+        std::lock_guard<std::mutex> lock(mu);
+        nested_threads.push_back(std::this_thread::get_id());
+      });
+  });
+  ASSERT_TRUE(log.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
+  EXPECT_EQ(first_thread, std::this_thread::get_id());  // the caller wrote the first batch itself
+  ASSERT_EQ(nested_threads.size(), 2u);
+  for (auto id : nested_threads) EXPECT_NE(id, std::this_thread::get_id()) << "the caller was kept past its round";
+  EXPECT_EQ(log.writer_handoffs(), 1u);
+  EXPECT_EQ(test::all_entry_lines(tmp.path()).size(), 3u);
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+}
+
+TEST(AuditLog, AppendThenReportsARefusedEntryAndDisabledLogsContinueAtOnce) {
+  TempDir tmp;
+  test::write_text(tmp.sub("not-a-dir"), "x");
+  AuditLog broken(test::test_config(tmp.sub("not-a-dir/audit")));  // mkdir must fail
+  std::optional<bool> result;
+  broken.append_then(test::sample_entry(1), [&](bool ok) { result = ok; });
+  ASSERT_TRUE(broken.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
+  ASSERT_TRUE(result.has_value());
+  EXPECT_FALSE(*result);
+  EXPECT_NE(broken.last_error().find("not-a-dir"), std::string::npos) << broken.last_error();
+
+  AuditConfig off = test::test_config(tmp.sub("off"));
+  off.enabled = false;
+  AuditLog disabled(off);
+  std::optional<bool> ran;
+  disabled.append_then(test::sample_entry(2), [&](bool ok) { ran = ok; });
+  EXPECT_EQ(ran, std::optional<bool>(true));  // ran before append_then returned
+  EXPECT_FALSE(fs::exists(tmp.sub("off")));
 }
 
 TEST(AuditLog, ChainContinuesAcrossRotation) {

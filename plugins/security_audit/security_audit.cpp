@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 #include "checks.hpp"
 #include "tls_fetch.hpp"

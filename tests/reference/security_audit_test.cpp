@@ -224,6 +224,8 @@ TEST_F(SecurityAudit, CancelStopsTheAuditWhileItWaitsOnATlsHandshake) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));  // pacing only
   ASSERT_EQ(parts.size(), 1u);
   EXPECT_EQ(parts[0].at("data").at("check"), "dns");
+  // The plugin is now connected and waiting for a ServerHello that never comes.
+  ASSERT_TRUE(silent.client_connected(std::chrono::seconds(10)));
   json::object running = status(id);
   EXPECT_EQ(structured(running).at("status"), "running");
   EXPECT_EQ(structured(running).at("progress").at("progress"), 1);

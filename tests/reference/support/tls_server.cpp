@@ -183,6 +183,11 @@ int unused_port() {
 SilentListener::SilentListener() { fd_ = listen_loopback(port_); }
 SilentListener::~SilentListener() { ::close(fd_); }
 
+bool SilentListener::client_connected(std::chrono::milliseconds within) {
+  pollfd p{fd_, POLLIN, 0};  // a listening socket is readable while a connection waits
+  return ::poll(&p, 1, static_cast<int>(within.count())) == 1;
+}
+
 bool SilentListener::client_hung_up(std::chrono::milliseconds within) {
   auto deadline = std::chrono::steady_clock::now() + within;
   auto left = [&] {

@@ -70,6 +70,8 @@ class SilentListener {
   SilentListener();
   ~SilentListener();
   int port() const { return port_; }
+  // True once a client has connected (the connection waits in the backlog), within `within`.
+  bool client_connected(std::chrono::milliseconds within);
   // Takes the first pending connection (waiting up to `within` for one) and reads until the
   // client closes it. True if the client hung up within `within`; a client still waiting for
   // a handshake answer keeps it open. Shows that a client gave up, e.g. after a cancellation.

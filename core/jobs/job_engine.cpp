@@ -264,7 +264,9 @@ bool JobEngine::conclude_event(JobEvent ev, JobOutcome out) {
     std::lock_guard<std::mutex> lock(mu_);
     bool changed = false;
     try {
-      changed = store_->finish(ev.job.id, out.status, out.result, out.error_code, out.error_message, now);
+      std::optional<JobProgress> last;
+      if (ev.job.progress) last = JobProgress{*ev.job.progress, ev.job.total, ev.job.progress_message};
+      changed = store_->finish(ev.job.id, out.status, out.result, out.error_code, out.error_message, now, last);
     } catch (const std::exception& e) {
       spdlog::error("jobs: the end of job {} could not be saved: {}", ev.job.id, e.what());
       return false;

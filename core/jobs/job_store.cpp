@@ -186,13 +186,25 @@ void JobStore::set_progress(const std::string& id, double progress, double total
 }
 
 bool JobStore::finish(const std::string& id, JobStatus status, const json::object& result, const std::string& error_code,
-                      const std::string& error_message, std::int64_t now_ms) {
+                      const std::string& error_message, std::int64_t now_ms,
+                      const std::optional<JobProgress>& last_progress) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_,
-         "UPDATE jobs SET status = ?, result = ?, error_code = ?, error_message = ?, updated_ms = ?, finished_ms = ? "
-         "WHERE id = ? AND status = 'running'",
-         {std::string(job_status_name(status)), json::serialize(result), error_code, error_message, now_ms, now_ms, id});
-  s.step();
+  const std::string name(job_status_name(status));
+  const std::string data = json::serialize(result);
+  if (last_progress) {
+    Stmt s(db_,
+           "UPDATE jobs SET status = ?, result = ?, error_code = ?, error_message = ?, updated_ms = ?, finished_ms = ?, "
+           "progress = ?, total = ?, progress_message = ? WHERE id = ? AND status = 'running'",
+           {name, data, error_code, error_message, now_ms, now_ms, last_progress->progress, last_progress->total,
+            last_progress->message, id});
+    s.step();
+  } else {
+    Stmt s(db_,
+           "UPDATE jobs SET status = ?, result = ?, error_code = ?, error_message = ?, updated_ms = ?, finished_ms = ? "
+           "WHERE id = ? AND status = 'running'",
+           {name, data, error_code, error_message, now_ms, now_ms, id});
+    s.step();
+  }
   return sqlite3_changes(db_) == 1;
 }
 

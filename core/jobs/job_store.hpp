@@ -20,6 +20,12 @@
 
 namespace toolgate {
 
+struct JobProgress {
+  double progress = 0;
+  double total = 0;
+  std::string message;
+};
+
 struct JobPartial {
   std::int64_t seq = 0;
   std::string data;  // JSON text as the plugin emitted it
@@ -42,8 +48,11 @@ class JobStore {
   std::optional<JobRecord> get(const std::string& id, std::int64_t now_ms);
   void set_progress(const std::string& id, double progress, double total, const std::string& message, std::int64_t now_ms);
   // running -> `status`; false when the job was no longer running (someone else finished it).
+  // `last_progress`, when given, is stored in the same update: progress is written through at
+  // most every 200 ms while a job runs, so without it a finished job would show a stale step.
   bool finish(const std::string& id, JobStatus status, const boost::json::object& result, const std::string& error_code,
-              const std::string& error_message, std::int64_t now_ms);
+              const std::string& error_message, std::int64_t now_ms,
+              const std::optional<JobProgress>& last_progress = std::nullopt);
   void add_partial(const std::string& id, std::int64_t seq, const std::string& data, std::int64_t now_ms);
   std::vector<JobPartial> partials(const std::string& id, std::int64_t after_seq, std::int64_t limit);
   // The principal's visible jobs, newest first.

@@ -45,6 +45,7 @@ class McpProcess {
     std::vector<std::string> args;                 // after the binary
     std::map<std::string, std::string> env;        // added to a minimal environment
     bool inherit_env = false;
+    std::string binary;                            // empty: the toolgate of this build
   };
   explicit McpProcess(const Options& options);
   ~McpProcess();

@@ -81,6 +81,17 @@ const std::vector<Rr>& zone() {
       {"example.test", kNS, 86400, wire_name("ns2.example.test")},
       {"alias.example.test", kCNAME, 60, wire_name("www.example.test")},
       {"nodata.example.test", kTXT, 60, txt({"exists"})},
+      // For security_audit: a well-kept domain and a badly kept one, both served on loopback.
+      {"secure.example.test", kA, 300, addr(AF_INET, "127.0.0.1")},
+      {"secure.example.test", kMX, 3600, mx(10, "mail.secure.example.test")},
+      {"secure.example.test", kNS, 86400, wire_name("ns1.example.test")},
+      {"secure.example.test", kNS, 86400, wire_name("ns2.example.test")},
+      {"secure.example.test", kTXT, 300, txt({"v=spf1 ip4:192.0.2.0/24 ", "mx -all"})},
+      {"secure.example.test", kTXT, 300, txt({"site-verification=abc123"})},
+      {"_dmarc.secure.example.test", kTXT, 300, txt({"v=DMARC1; p=reject; rua=mailto:dmarc@secure.example.test"})},
+      {"weak.example.test", kA, 300, addr(AF_INET, "127.0.0.1")},
+      {"weak.example.test", kTXT, 300, txt({"v=spf1 +all"})},
+      {"_dmarc.weak.example.test", kTXT, 300, txt({"v=DMARC1; p=none"})},
   };
   return z;
 }

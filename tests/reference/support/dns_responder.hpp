@@ -10,6 +10,11 @@
 //                        NS ns1.example.test, NS ns2.example.test (86400)
 //   alias.example.test   CNAME www.example.test (60)
 //   nodata.example.test  TXT "exists" only, so A queries get NOERROR with no answers
+//   secure.example.test  A 127.0.0.1; MX 10 mail.secure.example.test; NS ns1/ns2.example.test;
+//                        TXT "v=spf1 ip4:192.0.2.0/24 " "mx -all", TXT "site-verification=abc123"
+//   _dmarc.secure.example.test  TXT "v=DMARC1; p=reject; rua=mailto:dmarc@secure.example.test"
+//   weak.example.test    A 127.0.0.1; TXT "v=spf1 +all"
+//   _dmarc.weak.example.test    TXT "v=DMARC1; p=none"
 //   slow.example.test    never answered (a timeout)
 //   fail.example.test    SERVFAIL
 //   anything else        NXDOMAIN

@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace toolgate::testing {
@@ -181,5 +182,35 @@ int unused_port() {
 
 SilentListener::SilentListener() { fd_ = listen_loopback(port_); }
 SilentListener::~SilentListener() { ::close(fd_); }
+
+bool SilentListener::client_connected(std::chrono::milliseconds within) {
+  pollfd p{fd_, POLLIN, 0};  // a listening socket is readable while a connection waits
+  return ::poll(&p, 1, static_cast<int>(within.count())) == 1;
+}
+
+bool SilentListener::client_hung_up(std::chrono::milliseconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  auto left = [&] {
+    return static_cast<int>(std::max<long>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count()));
+  };
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, left()) <= 0) return false;
+  int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (c < 0) return false;
+  char buf[4096];
+  bool closed = false;
+  for (;;) {
+    pollfd q{c, POLLIN, 0};
+    if (::poll(&q, 1, left()) <= 0) break;
+    ssize_t n = ::read(c, buf, sizeof buf);
+    if (n <= 0) {  // EOF or reset: the client closed its end
+      closed = true;
+      break;
+    }
+  }
+  ::close(c);
+  return closed;
+}
 
 }  // namespace toolgate::testing

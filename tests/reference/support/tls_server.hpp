@@ -9,6 +9,7 @@
 #include <openssl/ssl.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -69,6 +70,12 @@ class SilentListener {
   SilentListener();
   ~SilentListener();
   int port() const { return port_; }
+  // True once a client has connected (the connection waits in the backlog), within `within`.
+  bool client_connected(std::chrono::milliseconds within);
+  // Takes the first pending connection (waiting up to `within` for one) and reads until the
+  // client closes it. True if the client hung up within `within`; a client still waiting for
+  // a handshake answer keeps it open. Shows that a client gave up, e.g. after a cancellation.
+  bool client_hung_up(std::chrono::milliseconds within);
 
  private:
   int fd_ = -1;

@@ -58,6 +58,33 @@ TEST(JobStore, FinishHappensOnceAndTheFirstStatusStays) {
   EXPECT_EQ(j->finished_ms, 1500);
 }
 
+TEST(JobStore, FinishKeepsTheLastProgressAlongWithTheOutcome) {
+  // Progress is written through only every 200 ms while a job runs; the final step arrives with
+  // the outcome, or a finished job would show an earlier one.
+  StateDir dir;
+  JobStore store(dir.path());
+  std::int64_t running;
+  store.insert_if_under_cap(job("a"), 5, running);
+  store.insert_if_under_cap(job("b"), 5, running);
+  store.set_progress("a", 1, 4, "step 1", 1100);
+  store.set_progress("b", 1, 4, "step 1", 1100);
+  ASSERT_TRUE(store.finish("a", JobStatus::Complete, done_result(), "", "", 1200, JobProgress{4, 4, "step 4"}));
+  ASSERT_TRUE(store.finish("b", JobStatus::Complete, done_result(), "", "", 1200));
+  auto a = store.get("a", 1200);
+  ASSERT_TRUE(a && a->progress);
+  EXPECT_EQ(*a->progress, 4);
+  EXPECT_EQ(a->total, 4);
+  EXPECT_EQ(a->progress_message, "step 4");
+  EXPECT_EQ(a->status, JobStatus::Complete);
+  auto b = store.get("b", 1200);  // without one, what was stored stays
+  ASSERT_TRUE(b && b->progress);
+  EXPECT_EQ(*b->progress, 1);
+  EXPECT_EQ(b->progress_message, "step 1");
+  // A job that was already finished keeps its progress as well as its status.
+  EXPECT_FALSE(store.finish("a", JobStatus::Failed, done_result(), "x", "y", 1300, JobProgress{9, 9, "late"}));
+  EXPECT_EQ(store.get("a", 1300)->progress_message, "step 4");
+}
+
 TEST(JobStore, FinishedJobsVanishAfterTheirTtlButRunningOnesNever) {
   StateDir dir;
   JobStore store(dir.path());

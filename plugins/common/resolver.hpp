@@ -1,5 +1,5 @@
-// DNS lookups through libresolv for the dns plugin. Each query builds its own res_state
-// (res_ninit ... res_nclose), so concurrent calls on host worker threads share nothing; the
+// DNS lookups through libresolv for the dns and security_audit plugins. Each query builds its
+// own res_state (res_ninit ... res_nclose), so concurrent calls on host worker threads share nothing; the
 // only shared input is the immutable ResolverOptions fixed at plugin init.
 //
 // Failures come back as ResolveError with a sentence meant for the model (NXDOMAIN, no data,
@@ -40,7 +40,14 @@ struct Answer {
 
 class ResolveError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // What went wrong, for callers that judge rather than relay (security_audit): the name does
+  // not exist, it exists without records of the type, or the lookup itself failed.
+  enum class Kind { NoSuchDomain, NoData, Failure };
+  explicit ResolveError(const std::string& what, Kind kind = Kind::Failure) : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
 };
 
 // The record types the tools accept, in the order the manifest lists them.

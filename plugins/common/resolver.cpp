@@ -202,9 +202,9 @@ Answer resolve(const ResolverOptions& options, const std::string& hostname, cons
     int rcode = buf[3] & 0x0f;
     switch (st.res_h_errno) {
       case HOST_NOT_FOUND:
-        throw ResolveError(answer.name + " does not exist (NXDOMAIN from " + server + ")");
+        throw ResolveError(answer.name + " does not exist (NXDOMAIN from " + server + ")", ResolveError::Kind::NoSuchDomain);
       case NO_DATA:
-        throw ResolveError(answer.name + " exists but has no " + type + " records (no data)");
+        throw ResolveError(answer.name + " exists but has no " + type + " records (no data)", ResolveError::Kind::NoData);
       case TRY_AGAIN:
         if (replied && rcode == ns_r_servfail)
           throw ResolveError("looking up " + what + " failed: " + server + " answered SERVFAIL");
@@ -233,7 +233,7 @@ Answer resolve(const ResolverOptions& options, const std::string& hostname, cons
   }
   if (answer.records.empty()) {
     std::string alias = answer.canonical_name.empty() ? "" : " (it is an alias of " + answer.canonical_name + ")";
-    throw ResolveError(answer.name + " has no " + type + " records" + alias + " (no data)");
+    throw ResolveError(answer.name + " has no " + type + " records" + alias + " (no data)", ResolveError::Kind::NoData);
   }
   return answer;
 }

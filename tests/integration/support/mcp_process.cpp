@@ -73,7 +73,7 @@ McpProcess::McpProcess(const Options& options) {
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::string binary = toolgate_binary();
+  std::string binary = options.program.empty() ? toolgate_binary() : options.program;
   std::vector<std::string> args_copy = options.args;
   std::vector<char*> argv{binary.data()};
   for (auto& a : args_copy) argv.push_back(a.data());

@@ -45,6 +45,7 @@ class McpProcess {
     std::vector<std::string> args;                 // after the binary
     std::map<std::string, std::string> env;        // added to a minimal environment
     bool inherit_env = false;
+    std::string program;                           // empty: the toolgate binary
   };
   explicit McpProcess(const Options& options);
   ~McpProcess();
@@ -71,6 +72,7 @@ class McpProcess {
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   void signal(int sig);
   std::string stderr_text() const;
+  const std::string& stderr_path() const { return stderr_file_; }
   int pid() const { return pid_; }
   // Messages read while waiting for something else (notifications, other responses).
   std::deque<boost::json::value>& others() { return others_; }

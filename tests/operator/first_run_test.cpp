@@ -46,7 +46,7 @@ TEST(FirstRun, RunScriptServesTheBundledPluginsAndExplainsHowToConnect) {
   EXPECT_TRUE(listed(run, "ssl_certificate"));
   EXPECT_EQ(first_text(run.call_tool("echo", json::object{{"text", "first run"}})), "first run");
 
-  wait_for_stderr(run, "VS Code");
+  wait_for_stderr(run, "press Ctrl-D to stop");  // the last line the script prints before serving
   std::string err = run.stderr_text();
   std::string key = read_text(dir.file("dev") + "/dev-key");
   while (!key.empty() && key.back() == '\n') key.pop_back();

@@ -82,6 +82,10 @@ TEST_F(DropIn, APluginCopiedInIsLoadedAndTheClientIsTold) {
   EXPECT_EQ(first_text(p_->call_tool("dropin_version")), "fx_dropin 1.0.0");
   // The notification leaves before the log line is written, so wait for the line.
   wait_for_stderr(*p_, "plugin directory changed: loaded plugin fx_dropin 1.0.0 (2 tools)");
+  // Unchanged plugins are kept as they are, not reloaded.
+  std::string err = p_->stderr_text();
+  EXPECT_EQ(err.find("loaded plugin echo"), std::string::npos) << err;
+  EXPECT_EQ(err.find("plugin echo 1.0.0 unloaded"), std::string::npos) << err;
 }
 
 TEST_F(DropIn, NoNotificationBeforeTheClientFinishedInitializing) {

@@ -113,6 +113,7 @@ std::optional<Config> parse_config(const std::string& text, const std::string& f
   JsonObjectReader plugins = r.object("plugins");
   c.server.plugin_dir = resolve_path(c.base_dir, plugins.string_or("directory", ""));
   c.server.manifest_dir = resolve_path(c.base_dir, plugins.string_or("manifestDirectory", ""));
+  c.server.watch_plugins = plugins.boolean_or("watch", true);
   parse_plugin_trust(plugins, c, errors);
   plugins.finish();
 

@@ -22,6 +22,7 @@ namespace toolgate {
 struct ServerConfig {
   std::string plugin_dir;
   std::string manifest_dir;  // empty: plugin_dir
+  bool watch_plugins = true;  // plugins.watch: load, replace and unload plugins as the directories change
   std::size_t max_message_bytes = 4 * 1024 * 1024;
   std::size_t workers = 8;
   std::int64_t default_timeout_ms = 60'000;

@@ -10,6 +10,7 @@
 #include "app/manifest_command.hpp"
 #include "app/plugin_command.hpp"
 #include "app/serve.hpp"
+#include "app/terminal_command.hpp"
 #include "audit/audit_cli.hpp"
 #include "identity/keys_command.hpp"
 #include "version.hpp"
@@ -22,6 +23,9 @@ const char* kUsage =
     "Usage:\n"
     "  toolgate [serve] --config FILE      serve MCP over stdio (what clients launch)\n"
     "  toolgate check --config FILE        validate policy, keys, manifests and plugins\n"
+    "  toolgate tools --config FILE        list the tools you may call, from this terminal\n"
+    "  toolgate call TOOL --args JSON      run one tool through the full policy pipeline\n"
+    "  toolgate connect --config FILE      how to connect Claude Code, Cursor and VS Code\n"
     "  toolgate keys create|list|revoke    manage API keys (keys --help for details)\n"
     "  toolgate audit verify|tail|query DIR  check and read the audit trail\n"
     "  toolgate plugin keygen|sign|verify  publisher keys and plugin signatures\n"
@@ -30,7 +34,8 @@ const char* kUsage =
     "  toolgate COMMAND --help             options of one command\n"
     "\n"
     "Connect a client, for example Claude Code:\n"
-    "  claude mcp add toolgate --env TOOLGATE_TOKEN=<key> -- toolgate --config /etc/toolgate/policy.json\n";
+    "  claude mcp add toolgate --env TOOLGATE_TOKEN=<key> -- toolgate serve --config /etc/toolgate/policy.json\n"
+    "(`toolgate connect --config FILE` prints this, and the Cursor and VS Code entries, for your setup.)\n";
 
 // `toolgate keys ... [--config FILE]`: the keys file defaults to the policy's identity.keysFile.
 int run_keys(std::vector<std::string> args) {
@@ -74,6 +79,9 @@ int main(int argc, char** argv) {
     if (command == "audit") return toolgate::run_audit_command(args, std::cout, std::cerr);
     if (command == "plugin") return toolgate::run_plugin_command(args, std::cout, std::cerr);
     if (command == "manifest") return toolgate::run_manifest_command(args, std::cout, std::cerr);
+    if (command == "tools") return toolgate::run_tools_command(args);
+    if (command == "call") return toolgate::run_call_command(args);
+    if (command == "connect") return toolgate::run_connect_command(args, std::cout, std::cerr);
     if (command == "serve" || command == "check") {
       toolgate::CliOptions cli = toolgate::parse_cli(command, args);
       if (cli.help) {

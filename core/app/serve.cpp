@@ -15,8 +15,11 @@
 #include "app/live_policy.hpp"
 #include "app/policy_reload.hpp"
 #include "app/policy_watch.hpp"
+#include "app/directory_watch.hpp"
 #include "app/logging.hpp"
 #include "app/plugin_command.hpp"
+#include "app/plugin_reload.hpp"
+#include "app/session_host.hpp"
 #include "jobs/deadline_watch.hpp"
 #include "jobs/job_engine.hpp"
 #include "jobs/job_tools.hpp"
@@ -47,18 +50,6 @@ struct StopSignal {
   }
 };
 
-// The credential is read once and removed from the environment, so plugins (which share the
-// process) cannot read it with getenv: they get the principal, never the secret.
-std::string take_credential(const Config& config) {
-  std::string var = "TOOLGATE_TOKEN";
-  if (auto* id = config.raw.if_contains("identity"); id && id->is_object())
-    if (auto* v = id->get_object().if_contains("tokenEnv"); v && v->is_string()) var = v->get_string();
-  const char* value = std::getenv(var.c_str());
-  std::string out = value ? value : "";
-  ::unsetenv(var.c_str());
-  return out;
-}
-
 }  // namespace
 
 int run_serve(const CliOptions& cli) {
@@ -78,87 +69,22 @@ int run_serve(const CliOptions& cli) {
   }
   setup_stderr_logging("info");
 
-  JsonErrors errors;
-  auto config = effective_config(cli, errors);
-  if (!config) {
-    spdlog::critical("configuration is invalid; refusing to start:\n  {}", errors.joined("\n  "));
+  std::unique_ptr<SessionHost> host;
+  try {
+    host = std::make_unique<SessionHost>(cli, protocol_fd);
+  } catch (const SessionHostError& e) {
+    spdlog::critical("{}", e.what());
     return 2;
   }
-  setup_stderr_logging(config->server.log_level);
-  std::string credential = take_credential(*config);
-
-  std::unique_ptr<LivePolicy> policy;
-  try {
-    policy = std::make_unique<LivePolicy>(std::make_shared<AppPolicy>(*config, credential));
-  } catch (const std::exception& e) {
-    spdlog::critical("policy cannot be applied; refusing to start: {}", e.what());
-    return 2;
-  }
-
-  // Before anything starts threads: bad trust settings stop the server outright.
-  JsonErrors trust_errors;
-  auto registry_opts = registry_options(*config, true, trust_errors);
-  if (!registry_opts) {
-    spdlog::critical("plugin trust settings are invalid; refusing to start:\n  {}", trust_errors.joined("\n  "));
-    return 2;
-  }
-
-  // Jobs: a state directory the policy names must open; the default one only disables jobs.
-  DeadlineWatch watch;
-  std::unique_ptr<JobEngine> jobs;
-  std::string jobs_unavailable;
-  try {
-    jobs = std::make_unique<JobEngine>(config->jobs, watch);
-  } catch (const std::exception& e) {
-    if (config->jobs.state_directory_explicit) {
-      spdlog::critical("jobs.stateDirectory: {}; refusing to start", e.what());
-      return 2;
-    }
-    jobs_unavailable = e.what();
-    spdlog::error("jobs are disabled: {} (set jobs.stateDirectory in the policy file)", jobs_unavailable);
-  }
-
-  ToolRegistry registry(*registry_opts);
-  registry.set_builtins(make_job_tools(jobs.get(), jobs_unavailable));
-  LoadReport report = registry.reload(host_api_table());
-  for (const auto& e : report.errors) spdlog::error("{}", e);
-  for (const auto& w : report.warnings) spdlog::warn("{}", w);
-  spdlog::info("toolgate {} serving {} plugin(s) from {}: {}", kToolgateVersion, report.loaded.size(),
-               config->server.plugin_dir, report.loaded.empty() ? std::string("none") : [&] {
-                 std::string s;
-                 for (const auto& l : report.loaded) s += (s.empty() ? "" : ", ") + l;
-                 return s;
-               }());
-
-  LineWriter writer(protocol_fd);
-  WorkerPool pool(config->server.workers, 4096);
-  ServerOptions opts;
-  opts.server_version = kToolgateVersion;
-  opts.instructions = config->server.instructions;
-  opts.page_size = config->server.tools_page_size;
-  opts.default_timeout_ms = config->server.default_timeout_ms;
-  opts.client_request_timeout_ms = config->server.client_request_timeout_ms;
-  opts.consent_timeout_ms = config->consent.timeout_ms;
-  if (!config->consent.state_key_file.empty()) {
-    JsonErrors key_errors;
-    auto key = read_file(config->consent.state_key_file, key_errors);
-    if (!key || key->size() < 32) {
-      spdlog::critical("consent.stateKeyFile {}: {}", config->consent.state_key_file,
-                       key ? "the key must be at least 32 bytes" : key_errors.joined());
-      return 2;
-    }
-    opts.request_state_key = *key;
-  }
-  Server server(opts, writer, registry, pool, watch, *policy);
-  server.set_jobs(jobs.get(), jobs_unavailable);
-  try {
-    if (jobs) jobs->recover();  // after set_jobs, so jobs failed by a restart are audited
-  } catch (const std::exception& e) {
-    spdlog::error("jobs: recovering jobs of ended processes failed: {}", e.what());
-  }
+  Config* config = &host->config();
+  ToolRegistry& registry = host->registry();
+  Server& server = host->server();
+  JobEngine* jobs = host->jobs();
+  const LoadReport& report = host->initial_load();
+  LivePolicy* policy = &host->policy();
 
   // Reload: SIGHUP (below) and, unless turned off, whenever the policy file changes.
-  PolicyReloader reloader(cli, credential, *policy);
+  PolicyReloader reloader(cli, host->credential(), *policy);
   auto reload_policy = [&](const std::string& trigger, bool force) {
     ReloadOutcome r = reloader.reload(trigger, force);
     if (r.kind == ReloadOutcome::Kind::refused) {
@@ -178,22 +104,40 @@ int run_serve(const CliOptions& cli) {
   }
 
   StopSignal stop;
+  PluginReloader plugin_reloader(registry, server);
+  plugin_reloader.already_reported(report);
   std::thread([&] {
     for (;;) {
       int sig = 0;
       if (sigwait(&handled, &sig) != 0) continue;
       if (sig == SIGHUP) {
+        // Plugins first: a client told the list changed then finds the new plugins in it.
+        plugin_reloader.reload("SIGHUP", false);
         if (!config->file.empty()) reload_policy("SIGHUP", true);
-        spdlog::info("SIGHUP: reloading plugins");
-        LoadReport r = registry.reload(host_api_table());
-        for (const auto& e : r.errors) spdlog::error("{}", e);
-        for (const auto& w : r.warnings) spdlog::warn("{}", w);
-        server.notify_tools_changed();
         continue;
       }
       stop.request(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     }
   }).detach();
+
+  // Drop-in plugins: a library and manifest copied in (or removed) while serving take effect
+  // once the directory has been quiet for a moment; a half-copied library fails its sha256
+  // check and is tried again on the next event.
+  std::unique_ptr<DirectoryWatch> plugin_watch;
+  if (config->server.watch_plugins) {
+    std::vector<std::string> dirs{config->server.plugin_dir};
+    if (!config->server.manifest_dir.empty() && config->server.manifest_dir != config->server.plugin_dir)
+      dirs.push_back(config->server.manifest_dir);
+    try {
+      plugin_watch = std::make_unique<DirectoryWatch>(dirs, std::chrono::milliseconds(200),
+                                                      [&] { plugin_reloader.reload("plugin directory changed", true); });
+      spdlog::info("watching {} for plugins dropped in, replaced or removed", dirs.front());
+    } catch (const std::exception& e) {
+      spdlog::warn("plugins are not watched ({}); send SIGHUP to reload them", e.what());
+    }
+  } else {
+    spdlog::info("plugins.watch is false: plugins change only on SIGHUP");
+  }
 
   std::size_t max_bytes = config->server.max_message_bytes;
   std::thread([&] {

@@ -493,8 +493,9 @@ std::size_t Server::drain(std::chrono::steady_clock::time_point deadline) {
 }
 
 void Server::notify_tools_changed() {
-  // Initialize-era sessions get the unsolicited notification; the 2026 era sends none unasked.
-  if (initialize_seen_) out_.write_line(make_notification("notifications/tools/list_changed", json::object()));
+  // Only after notifications/initialized: before it the spec allows the server no notifications
+  // but logging, and a stateless (2026) client never gets unsolicited messages at all.
+  if (initialized_) out_.write_line(make_notification("notifications/tools/list_changed", json::object()));
   subscriptions_.tools_changed();
 }
 

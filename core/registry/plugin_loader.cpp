@@ -11,7 +11,7 @@
 #include <set>
 #include <vector>
 
-#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
 namespace toolgate {
 
@@ -19,58 +19,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string hash_fd(int fd) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<unsigned char> buf(1 << 16);
-  off_t off = 0;
-  for (;;) {
-    ssize_t n = ::pread(fd, buf.data(), buf.size(), off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(n));
-    off += n;
-  }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(digits[md[i] >> 4]);
-    out.push_back(digits[md[i] & 15]);
-  }
-  return out;
-}
-
 std::string join(const std::set<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out.empty() ? "(none)" : out;
 }
 
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
-LoadedPlugin::LoadedPlugin(PluginManifest manifest, std::string library_path, int fd, boost::dll::shared_library lib,
-                           const tg_plugin_info* info, void* state)
-    : manifest_(std::move(manifest)), library_path_(std::move(library_path)), fd_(fd), lib_(std::move(lib)), info_(info),
-      state_(state) {
+LoadedPlugin::LoadedPlugin(PluginManifest manifest, std::string library_path, std::unique_ptr<LibraryImage> image,
+                           boost::dll::shared_library lib, const tg_plugin_info* info, void* state)
+    : manifest_(std::move(manifest)), library_path_(std::move(library_path)), image_(std::move(image)),
+      lib_(std::move(lib)), info_(info), state_(state) {
   for (uint32_t i = 0; i < info_->tool_count; ++i) tools_[info_->tools[i]->name] = info_->tools[i];
 }
 
 LoadedPlugin::~LoadedPlugin() {
   if (info_->shutdown) info_->shutdown(state_);
   lib_.unload();
-  ::close(fd_);
-}
+  spdlog::info("plugin {} {} unloaded", manifest_.name, manifest_.version);
+}  // image_ closes after the library is gone
 
 const tg_tool* LoadedPlugin::tool(const std::string& name) const {
   auto it = tools_.find(name);
@@ -82,17 +50,20 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
   const std::string who = "plugin " + m.name + " (manifest " + m.file + ")";
   const std::string path = fs::absolute(fs::path(plugin_dir) / m.library).lexically_normal().string();
 
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw LoadError(who + ": cannot open library " + path + ": " + std::strerror(errno));
-  FdCloser closer{fd};
-  std::string actual = hash_fd(fd);
+  std::unique_ptr<LibraryImage> image;
+  try {
+    image = std::make_unique<LibraryImage>(path);
+  } catch (const std::exception& e) {
+    throw LoadError(who + ": " + e.what());
+  }
+  const std::string& actual = image->sha256();
   if (actual != m.sha256)
     throw LoadError(who + ": library " + path + " does not match the manifest: sha256 is " + actual +
                     ", manifest says " + m.sha256 +
                     " (the library was replaced or modified after the manifest was written or signed)");
 
-  // Load the bytes we just hashed, not whatever the path points to a moment later.
-  const std::string fd_path = "/proc/self/fd/" + std::to_string(fd);
+  // Load the sealed copy we just hashed, not whatever the path holds a moment later.
+  const std::string fd_path = image->load_path();
   boost::dll::shared_library lib;
   boost::system::error_code ec;
   lib.load(fd_path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
@@ -156,8 +127,7 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
       throw LoadError(who + ": init failed: " + (error[0] ? error : "no reason given"));
     }
   }
-  closer.fd = -1;  // owned by the LoadedPlugin from here on
-  return std::make_shared<LoadedPlugin>(m, path, fd, std::move(lib), info, state);
+  return std::make_shared<LoadedPlugin>(m, path, std::move(image), std::move(lib), info, state);
 }
 
 }  // namespace toolgate

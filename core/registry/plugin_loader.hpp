@@ -1,7 +1,7 @@
 // Turns one verified manifest into a loaded plugin: resolve the library inside the plugin
-// directory, check its sha256 against the manifest on the very bytes that get mapped (the file
-// is opened once and loaded through /proc/self/fd, so it cannot be swapped between check and
-// load), load it with Boost.DLL (RTLD_NOW | RTLD_LOCAL), import only the C entry symbol, check
+// directory, copy it into a sealed memory file and check that copy's sha256 against the manifest
+// (registry/library_image.hpp: the bytes checked are the bytes that run, whatever happens to the
+// file on disk afterwards), load the copy with Boost.DLL (RTLD_NOW | RTLD_LOCAL), import only the C entry symbol, check
 // the ABI major exactly, compare the library's tools with the manifest's, and run init().
 // Every failure is a LoadError whose text names the plugin, the file and the reason.
 //
@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "registry/library_image.hpp"
 #include "registry/manifest.hpp"
 
 namespace toolgate {
@@ -29,8 +30,8 @@ class LoadError : public std::runtime_error {
 
 class LoadedPlugin {
  public:
-  LoadedPlugin(PluginManifest manifest, std::string library_path, int fd, boost::dll::shared_library lib,
-               const tg_plugin_info* info, void* state);
+  LoadedPlugin(PluginManifest manifest, std::string library_path, std::unique_ptr<LibraryImage> image,
+               boost::dll::shared_library lib, const tg_plugin_info* info, void* state);
   ~LoadedPlugin();
   LoadedPlugin(const LoadedPlugin&) = delete;
   LoadedPlugin& operator=(const LoadedPlugin&) = delete;
@@ -44,10 +45,10 @@ class LoadedPlugin {
  private:
   PluginManifest manifest_;
   std::string library_path_;
-  // The descriptor the library was hashed and loaded through. It stays open while the library is
+  // The sealed copy the library was hashed and loaded from. It stays open while the library is
   // loaded: the dynamic loader recognises loaded objects by path, and a reused descriptor number
   // would otherwise make /proc/self/fd/N name a different, already-loaded plugin.
-  int fd_;
+  std::unique_ptr<LibraryImage> image_;
   boost::dll::shared_library lib_;
   const tg_plugin_info* info_;
   void* state_;

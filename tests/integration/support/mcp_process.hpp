@@ -75,6 +75,7 @@ class McpProcess {
   // Waits until `needle` occurs at least `count` times in stderr (re-read as it grows) or the
   // deadline passes; true when it did. For events the server reports only on stderr.
   bool await_stderr(const std::string& needle, std::size_t count = 1, std::chrono::milliseconds timeout = 10s);
+  const std::string& stderr_path() const { return stderr_file_; }
   int pid() const { return pid_; }
   // Messages read while waiting for something else (notifications, other responses).
   std::deque<boost::json::value>& others() { return others_; }

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/app_policy.hpp"
+#include "app/definition_audit.hpp"
 #include "app/logging.hpp"
 #include "app/plugin_command.hpp"
 #include "jobs/deadline_watch.hpp"
@@ -118,6 +119,8 @@ int run_serve(const CliOptions& cli) {
 
   ToolRegistry registry(*registry_opts);
   registry.set_builtins(make_job_tools(jobs.get(), jobs_unavailable));
+  // Rug pulls found by this and every later reload go into the audit trail, like calls.
+  registry.set_definition_change_listener(audit_definition_changes(*policy));
   LoadReport report = registry.reload(host_api_table());
   for (const auto& e : report.errors) spdlog::error("{}", e);
   for (const auto& w : report.warnings) spdlog::warn("{}", w);

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "app/definition_audit.hpp"
 #include "app/logging.hpp"
 #include "app/plugin_command.hpp"
 #include "jobs/job_tools.hpp"
@@ -55,6 +56,8 @@ SessionHost::SessionHost(const CliOptions& cli, int protocol_fd) {
 
   registry_ = std::make_unique<ToolRegistry>(*registry_opts);
   registry_->set_builtins(make_job_tools(jobs_.get(), jobs_unavailable));
+  // Rug pulls found by this and every later reload go into the audit trail, like calls.
+  registry_->set_definition_change_listener(audit_definition_changes(*policy_));
   initial_load_ = registry_->reload(host_api_table());
   for (const auto& e : initial_load_.errors) spdlog::error("{}", e);
   for (const auto& w : initial_load_.warnings) spdlog::warn("{}", w);

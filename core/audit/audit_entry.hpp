@@ -42,12 +42,14 @@ enum class AuditOutcome {
   job_failed,
   job_cancelled,
   forbidden,         // the policy's tenant allow/deny lists refuse this tool to the caller's tenant
+  definition_changed,  // a pinned tool definition changed without a version change (refused or flagged)
 };
 
-inline constexpr std::array<std::string_view, 17> kAuditOutcomeNames = {
+inline constexpr std::array<std::string_view, 18> kAuditOutcomeNames = {
     "success",        "tool_error", "invalid_input", "unauthenticated", "insufficient_scope", "rate_limited",
     "consent_declined", "timeout",  "cancelled",     "internal",        "job_started",        "audit_recovered",
-    "input_required", "job_complete", "job_failed",  "job_cancelled", "forbidden"};
+    "input_required", "job_complete", "job_failed",  "job_cancelled", "forbidden",
+    "definition_changed"};
 
 std::string_view outcome_name(AuditOutcome o);
 std::optional<AuditOutcome> parse_outcome(std::string_view name);

@@ -52,7 +52,9 @@ JobEngine::~JobEngine() {
   for (auto& [id, timer] : deadlines_) watch_.cancel(timer);
   for (auto& [id, timer] : rechecks_) watch_.cancel(timer);
   pool_->stop();
-  (void)pool_.release();
+  // pool_ is destroyed after this body. That is safe even with a worker stuck in a plugin: the
+  // pool's queue and condition variables live in state its threads share, so an idle worker
+  // exits on the stop and a stuck one frees that state when its task finally returns.
 }
 
 void JobEngine::set_observer(Observer observer) {

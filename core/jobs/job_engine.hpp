@@ -114,8 +114,8 @@ class JobEngine {
   DeadlineWatch& watch_;
   std::unique_ptr<InstanceLock> lock_;
   std::unique_ptr<JobStore> store_;
-  // Its threads are detached and may be stuck in plugins for good, so it is never destroyed:
-  // ~JobEngine stops and leaks it (a process has one engine).
+  // Stopped and destroyed by ~JobEngine; its detached threads, possibly stuck in plugins for good,
+  // keep only the pool's shared state alive (worker_pool.hpp), never the engine's.
   std::unique_ptr<WorkerPool> pool_;
 
   std::mutex mu_;  // guards the fields below; held across store calls that must not interleave

@@ -109,8 +109,18 @@ bool ToolPins::load(std::string& error) {
   return read_pins(policy_.file, plugins_, error);
 }
 
+std::string ToolDefinitionChange::text() const {
+  return "tool '" + tool + "'" + (fields.empty() ? " " : ": ") + what;
+}
+
 std::vector<std::string> ToolPins::changes(const PluginManifest& m) const {
   std::vector<std::string> out;
+  for (const auto& c : tool_changes(m)) out.push_back(c.text());
+  return out;
+}
+
+std::vector<ToolDefinitionChange> ToolPins::tool_changes(const PluginManifest& m) const {
+  std::vector<ToolDefinitionChange> out;
   const json::object* versions = child(plugins_, m.name);
   const json::object* pinned = versions ? child(*versions, m.version) : nullptr;
   const json::object* tools = pinned ? child(*pinned, "tools") : nullptr;
@@ -120,23 +130,27 @@ std::vector<std::string> ToolPins::changes(const PluginManifest& m) const {
   for (const auto& t : m.tools) {
     const json::object* old = child(*tools, t.name);
     if (!old) {
-      out.push_back("tool '" + t.name + "' was added");
+      out.push_back({t.name, "was added", {}});
       continue;
     }
     json::object now = pin_of(t);
     if (old->if_contains("digest") && old->at("digest") == now.at("digest")) continue;
     const json::object* old_fields = child(*old, "fields");
-    std::string changed;
+    ToolDefinitionChange change{t.name, "", {}};
     for (const char* f : kFields) {
       const json::value* was = old_fields ? old_fields->if_contains(f) : nullptr;
-      if (!was || *was != now.at("fields").at(f)) changed += (changed.empty() ? "" : ", ") + std::string(f);
+      if (!was || *was != now.at("fields").at(f)) change.fields.push_back(f);
     }
-    out.push_back("tool '" + t.name + "': " + (changed.empty() ? std::string("definition") : changed) + " changed");
+    // A digest that differs while every field matches (an old pin format): say "definition".
+    if (change.fields.empty()) change.fields.push_back("definition");
+    for (const auto& f : change.fields) change.what += (change.what.empty() ? "" : ", ") + f;
+    change.what += " changed";
+    out.push_back(std::move(change));
   }
   for (const auto& kv : *tools) {
     bool present = false;
     for (const auto& t : m.tools) present = present || t.name == kv.key();
-    if (!present) out.push_back("tool '" + std::string(kv.key()) + "' was removed");
+    if (!present) out.push_back({std::string(kv.key()), "was removed", {}});
   }
   return out;
 }

@@ -29,6 +29,16 @@ struct PinPolicy {
   bool record = true;           // false (toolgate check): compare with existing pins, write nothing
 };
 
+// One tool whose definition differs from its pin: `what` is "description, inputSchema changed",
+// "was added" or "was removed"; `fields` names the changed fields (empty for added/removed).
+struct ToolDefinitionChange {
+  std::string tool;
+  std::string what;
+  std::vector<std::string> fields;
+  // "tool 'x': description changed" / "tool 'x' was added".
+  std::string text() const;
+};
+
 // The pinned fields of one tool, each as a JSON value (absent fields are null).
 boost::json::object tool_definition(const ToolManifest& tool);
 
@@ -44,6 +54,8 @@ class ToolPins {
   // inputSchema changed", "tool 'y' was added", "tool 'z' was removed"); empty when m's version is
   // not pinned yet or matches.
   std::vector<std::string> changes(const PluginManifest& m) const;
+  // The same, one structured item per tool, for audit records.
+  std::vector<ToolDefinitionChange> tool_changes(const PluginManifest& m) const;
   // Pins m's definitions unless its name+version is already pinned.
   void pin(const PluginManifest& m);
   // Writes pins made by pin() (no-op without any, or when record is false).

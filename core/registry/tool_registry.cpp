@@ -36,33 +36,53 @@ std::vector<fs::path> manifest_files(const std::string& dir, LoadReport& report)
   return out;
 }
 
-std::string joined(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
-  return out;
+// Whether `previous` already runs this exact manifest (so its flagged changes were reported).
+bool already_loaded(const ToolTable& previous, const PluginManifest& m, const std::string& file_abs) {
+  for (const auto& old : previous.plugins)
+    if (old->manifest().digest == m.digest && old->manifest().file == file_abs) return true;
+  return false;
 }
 
 // Publisher signature and pinned definitions, both judged on the manifest before any code loads.
 // Returns why the plugin is refused, or "" (adding a warning when a change is only flagged).
-std::string admission_problem(const std::string& text, const PluginManifest& m, const RegistryOptions& o,
-                              const ToolPins& pins, const std::string& pins_error, const std::string& who,
-                              LoadReport& report) {
+// Every changed tool is reported to `listener`; a flagged change it cannot record is refused.
+std::string admission_problem(const std::string& text, const PluginManifest& m, const std::string& file_abs,
+                              const RegistryOptions& o, const ToolPins& pins, const std::string& pins_error,
+                              const std::string& who, const ToolTable& previous,
+                              const DefinitionChangeListener& listener, LoadReport& report) {
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(text, ec);
   TrustVerdict trust = check_manifest_trust(doc.is_object() ? doc.get_object() : boost::json::object{}, o.trust);
   if (!trust.ok) return trust.reason;
   if (o.pins.file.empty()) return "";
   if (!pins_error.empty()) return o.pins.refuse_changes ? pins_error + ", so tool definitions cannot be checked" : "";
-  std::vector<std::string> changes = pins.changes(m);
+  std::vector<ToolDefinitionChange> changes = pins.tool_changes(m);
   if (changes.empty()) return "";
-  std::string what = "tool definitions changed without a version change: " + joined(changes, "; ") + " (pinned for " +
-                     m.name + " " + m.version + " in " + o.pins.file + ")";
+  std::string listed;
+  for (const auto& c : changes) listed += (listed.empty() ? "" : "; ") + c.text();
+  std::string what = "tool definitions changed without a version change: " + listed + " (pinned for " + m.name +
+                     " " + m.version + " in " + o.pins.file + ")";
+  std::string unrecorded;
+  if (listener && (o.pins.refuse_changes || !already_loaded(previous, m, file_abs))) {
+    for (const auto& c : changes) {
+      DefinitionChangeEvent event{m.name, m.version,   c.tool,     c.what,    c.fields,
+                                  o.pins.refuse_changes, file_abs, m.digest, o.pins.file};
+      std::string why;
+      if (!listener(event, why) && unrecorded.empty()) unrecorded = why.empty() ? "unknown error" : why;
+    }
+  }
   if (o.pins.refuse_changes) return what + "; a new plugin version is pinned afresh";
+  if (!unrecorded.empty()) return what + "; the change could not be audited (" + unrecorded + "), so it is refused";
   report.warnings.push_back(who + ": " + what + " (loaded anyway: plugins.onDefinitionChange is \"warn\")");
   return "";
 }
 
 }  // namespace
+
+void ToolRegistry::set_definition_change_listener(DefinitionChangeListener listener) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_definition_change_ = std::move(listener);
+}
 
 void ToolRegistry::set_builtins(std::vector<std::shared_ptr<const ToolEntry>> builtins) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -83,14 +103,25 @@ LoadReport ToolRegistry::reload(const tg_host_api* host) {
       report.warnings.push_back(pins_error + " (plugins load unchecked: plugins.onDefinitionChange is \"warn\")");
   }
   std::vector<std::shared_ptr<const ToolEntry>> builtins;
+  DefinitionChangeListener listener;
   {
     std::lock_guard<std::mutex> lock(mu_);
     builtins = builtins_;
+    listener = on_definition_change_;
   }
   // Builtin names are reserved whether or not they are listed.
   for (const auto& b : builtins) table->by_name[b->manifest->name] = b;
 
-  for (const fs::path& file : manifest_files(options_.manifest_dir, report)) {
+  std::vector<fs::path> files = manifest_files(options_.manifest_dir, report);
+  // On a reload, plugins already serving claim their tool names before any newcomer, so a plugin
+  // dropped in later is refused on a clash instead of taking over (shadowing) a name clients use.
+  std::stable_partition(files.begin(), files.end(), [&](const fs::path& f) {
+    const std::string abs = fs::absolute(f).lexically_normal().string();
+    for (const auto& old : previous->plugins)
+      if (old->manifest().file == abs) return true;
+    return false;
+  });
+  for (const fs::path& file : files) {
     const std::string file_abs = fs::absolute(file).lexically_normal().string();
     JsonErrors errors;
     auto text = read_file(file_abs, errors);
@@ -101,7 +132,8 @@ LoadReport ToolRegistry::reload(const tg_host_api* host) {
       continue;
     }
     const std::string who = "plugin " + manifest->name + " (manifest " + file_abs + ")";
-    if (std::string why = admission_problem(*text, *manifest, options_, pins, pins_error, who, report); !why.empty()) {
+    if (std::string why = admission_problem(*text, *manifest, file_abs, options_, pins, pins_error, who, *previous,
+                                            listener, report); !why.empty()) {
       report.errors.push_back(who + ": " + why + " (plugin skipped)");
       continue;
     }

@@ -1,7 +1,8 @@
 // The tool table: every tool the host can call, built from a plugin directory. Loading scans the
 // manifest directory (every *.json except manifest.schema.json, in name order), loads each plugin,
 // compiles its schemas, and refuses any plugin that would collide with a tool name already taken
-// (never shadowed). Before any of a plugin's code is loaded, its manifest must pass the trust
+// (never shadowed). On a reload, plugins that were already loaded claim their names first, so a
+// newcomer that clashes is the one refused, whatever its file name. Before any of a plugin's code is loaded, its manifest must pass the trust
 // policy (publisher signature, registry/signature.hpp) and match its pinned tool definitions
 // (registry/tool_pins.hpp). A broken plugin is skipped with one clear error line; the rest load.
 //
@@ -69,10 +70,26 @@ struct LoadReport {
   std::vector<std::string> loaded;  // "name version (N tools)"
   std::vector<std::string> errors;  // one line per skipped plugin
   // Loaded despite a problem, e.g. a definition change under plugins.onDefinitionChange "warn".
-  // Definition changes (refused or warned) are audit events; until the audit log takes them they
-  // surface only here, as lines naming the plugin, the tool and what changed.
+  // Definition changes (refused or warned) also go to the definition-change listener (the audit).
   std::vector<std::string> warnings;
 };
+
+// One pinned tool definition that changed without a version change (a "rug pull"), as a reload
+// found it: one event per tool, whether the plugin was refused or loaded anyway (warn).
+struct DefinitionChangeEvent {
+  std::string plugin;
+  std::string version;
+  std::string tool;
+  std::string change;               // "description, inputSchema changed", "was added", "was removed"
+  std::vector<std::string> fields;  // the changed fields; empty for an added or removed tool
+  bool refused = false;             // true: the plugin was refused; false: flagged and loaded
+  std::string manifest_file;
+  std::string manifest_digest;
+  std::string pins_file;
+};
+// Records one event (the audit log, in the server). False with `why` when it could not be
+// recorded: a flagged change is then refused as well, so a change nobody audited never loads.
+using DefinitionChangeListener = std::function<bool(const DefinitionChangeEvent&, std::string& why)>;
 
 struct RegistryOptions {
   std::string plugin_dir;
@@ -91,10 +108,14 @@ class ToolRegistry {
   std::shared_ptr<const ToolTable> snapshot() const;
   // Host tools that every later reload() puts first in the table. Call before the first reload.
   void set_builtins(std::vector<std::shared_ptr<const ToolEntry>> builtins);
+  // Told about every definition change each later reload() finds, on the reloading thread. A
+  // plugin that stays loaded unchanged across reloads (same manifest) is reported only once.
+  void set_definition_change_listener(DefinitionChangeListener listener);
 
  private:
   RegistryOptions options_;
   std::vector<std::shared_ptr<const ToolEntry>> builtins_;  // guarded by mu_
+  DefinitionChangeListener on_definition_change_;          // guarded by mu_
   mutable std::mutex mu_;
   std::shared_ptr<const ToolTable> table_;
 };

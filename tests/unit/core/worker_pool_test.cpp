@@ -22,12 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto kBound = 30s;  // only reached when a test is failing
 
-// ~WorkerPool() must not run in tests: its detached workers stay blocked on the pool's condition
-// variable, and glibc's pthread_cond_destroy waits for blocked waiters, so the destructor never
-// returns (the host never destroys its pool; it leaves with std::_Exit). Pools are leaked on purpose.
-WorkerPool& leaked_pool(std::size_t threads, std::size_t capacity, std::size_t max_stand_ins = 64) {
-  return *new WorkerPool(threads, capacity, max_stand_ins);
-}
 
 // A task that says when it started and then waits until it is released (a plugin that hangs).
 // The task holds its own copy of the release future: the Blocker may be gone when it wakes.
@@ -46,7 +40,7 @@ template <typename T>
 bool ready(std::future<T>& f) { return f.wait_for(kBound) == std::future_status::ready; }
 
 TEST(WorkerPool, AllTasksRun) {
-  WorkerPool& pool = leaked_pool(2, 4);  // fewer queue slots than tasks: submit applies back-pressure
+  WorkerPool pool(2, 4);  // fewer queue slots than tasks: submit applies back-pressure
   constexpr int kTasks = 200;
   std::atomic<int> ran{0};
   std::promise<void> all;
@@ -60,7 +54,7 @@ TEST(WorkerPool, AllTasksRun) {
 }
 
 TEST(WorkerPool, TasksRunConcurrentlyOnSeveralThreads) {
-  WorkerPool& pool = leaked_pool(2, 4);
+  WorkerPool pool(2, 4);
   Blocker a, b;
   ASSERT_TRUE(pool.submit(a.task()));
   ASSERT_TRUE(pool.submit(b.task()));
@@ -73,7 +67,7 @@ TEST(WorkerPool, TasksRunConcurrentlyOnSeveralThreads) {
 }
 
 TEST(WorkerPool, BusyCountsRunningAndQueuedTasks) {
-  WorkerPool& pool = leaked_pool(1, 8);
+  WorkerPool pool(1, 8);
   Blocker b;
   EXPECT_EQ(pool.busy(), 0u);
   ASSERT_TRUE(pool.submit(b.task()));
@@ -89,7 +83,7 @@ TEST(WorkerPool, BusyCountsRunningAndQueuedTasks) {
 }
 
 TEST(WorkerPool, SubmitBlocksWhileTheQueueIsFull) {
-  WorkerPool& pool = leaked_pool(1, 1);
+  WorkerPool pool(1, 1);
   Blocker b;
   ASSERT_TRUE(pool.submit(b.task()));
   auto started = b.started.get_future();
@@ -110,7 +104,7 @@ TEST(WorkerPool, SubmitBlocksWhileTheQueueIsFull) {
 }
 
 TEST(WorkerPool, SubmitAfterStopReturnsFalseAndDoesNotRun) {
-  WorkerPool& pool = leaked_pool(1, 4);
+  WorkerPool pool(1, 4);
   pool.stop();
   std::atomic<bool> ran{false};
   EXPECT_FALSE(pool.submit([&] { ran = true; }));
@@ -119,7 +113,7 @@ TEST(WorkerPool, SubmitAfterStopReturnsFalseAndDoesNotRun) {
 }
 
 TEST(WorkerPool, StopReleasesABlockedSubmitterWithFalse) {
-  WorkerPool& pool = leaked_pool(1, 1);
+  WorkerPool pool(1, 1);
   Blocker b;
   ASSERT_TRUE(pool.submit(b.task()));
   auto started = b.started.get_future();
@@ -133,7 +127,7 @@ TEST(WorkerPool, StopReleasesABlockedSubmitterWithFalse) {
 }
 
 TEST(WorkerPool, QueuedTasksStillRunAfterStop) {
-  WorkerPool& pool = leaked_pool(1, 4);
+  WorkerPool pool(1, 4);
   Blocker b;
   ASSERT_TRUE(pool.submit(b.task()));
   auto started = b.started.get_future();
@@ -147,7 +141,7 @@ TEST(WorkerPool, QueuedTasksStillRunAfterStop) {
 }
 
 TEST(WorkerPool, StandInRunsQueuedWorkWhileAThreadIsStuck) {
-  WorkerPool& pool = leaked_pool(1, 4);
+  WorkerPool pool(1, 4);
   Blocker stuck;
   ASSERT_TRUE(pool.submit(stuck.task()));
   auto started = stuck.started.get_future();
@@ -161,7 +155,7 @@ TEST(WorkerPool, StandInRunsQueuedWorkWhileAThreadIsStuck) {
 }
 
 TEST(WorkerPool, StandInsAreCapped) {
-  WorkerPool& pool = leaked_pool(1, 4, 2);
+  WorkerPool pool(1, 4, 2);
   EXPECT_TRUE(pool.lend_stand_in());
   EXPECT_TRUE(pool.lend_stand_in());
   EXPECT_FALSE(pool.lend_stand_in());
@@ -171,7 +165,7 @@ TEST(WorkerPool, StandInsAreCapped) {
 }
 
 TEST(WorkerPool, ReturningWithoutOutstandingStandInsIsANoOp) {
-  WorkerPool& pool = leaked_pool(1, 4, 1);
+  WorkerPool pool(1, 4, 1);
   pool.return_stand_in();
   pool.return_stand_in();
   EXPECT_TRUE(pool.lend_stand_in());
@@ -197,7 +191,7 @@ bool thread_exits(pid_t tid) {
 }
 
 TEST(WorkerPool, ReturnedStandInRetiresItsThread) {
-  WorkerPool& pool = leaked_pool(1, 4);
+  WorkerPool pool(1, 4);
   Blocker stuck;
   ASSERT_TRUE(pool.submit(stuck.task()));
   auto started = stuck.started.get_future();

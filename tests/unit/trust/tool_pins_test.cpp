@@ -87,6 +87,23 @@ TEST_F(Pins, AddedAndRemovedToolsAreChanges) {
                                                   "tool 'lookup' was removed"}));
 }
 
+TEST_F(Pins, StructuredChangesNameToolAndFieldsForTheAudit) {
+  pin_and_save(manifest_doc());
+  json::object doc = manifest_doc();
+  first_tool(doc)["description"] = "Changed.";
+  first_tool(doc)["scope"] = "demo.lookup";
+  doc["tools"].as_array().push_back(tool_doc("extra"));
+  std::vector<ToolDefinitionChange> changes = loaded().tool_changes(parsed(doc));
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].tool, "lookup");
+  EXPECT_EQ(changes[0].what, "description, scope changed");
+  EXPECT_EQ(changes[0].fields, (Items{"description", "scope"}));
+  EXPECT_EQ(changes[1].tool, "extra");
+  EXPECT_EQ(changes[1].what, "was added");
+  EXPECT_EQ(changes[1].fields, Items{});
+  EXPECT_EQ(changes[1].text(), "tool 'extra' was added");
+}
+
 TEST_F(Pins, AVersionBumpPinsAfreshAndOldVersionsStayPinned) {
   pin_and_save(manifest_doc());
   json::object v2 = manifest_doc("demo", "1.1.0");

@@ -11,21 +11,13 @@
 #include <sstream>
 
 #include "fixture.hpp"
+#include "results.hpp"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using namespace toolgate::testing;
 
 namespace {
-
-std::vector<json::object> entries(const std::string& dir) {
-  std::vector<json::object> out;
-  std::ifstream in(dir + "/audit.jsonl");
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(json::parse(line).as_object());
-  return out;
-}
 
 std::string run_cli(const std::string& args, int& status) {
   TempDir t;
@@ -50,7 +42,7 @@ TEST(Audit, ExactlyOneEntryPerCallWithMixedOutcomesUnderConcurrency) {
   for (int i = 0; i < 60; ++i) tg->await_response(i);
   tg->close_stdin();
   ASSERT_TRUE(tg->wait_exit(std::chrono::seconds(5)));
-  auto all = entries(tg.dir().file("audit"));
+  auto all = audit_entries(tg.dir().file("audit"));
   ASSERT_EQ(all.size(), 60u);
   std::map<std::int64_t, std::string> outcome_by_id;
   for (const auto& e : all) outcome_by_id[e.at("requestId").as_int64()] = std::string(e.at("outcome").as_string());
@@ -91,7 +83,7 @@ TEST(Audit, ConcurrentCallsEachHaveTheirEntryInTheFileBeforeTheirResponse) {
   }
   tg->close_stdin();
   ASSERT_TRUE(tg->wait_exit(std::chrono::seconds(5)));
-  auto all = entries(tg.dir().file("audit"));
+  auto all = audit_entries(tg.dir().file("audit"));
   ASSERT_EQ(all.size(), static_cast<std::size_t>(kCalls));
   std::map<std::int64_t, int> per_call;
   for (const auto& e : all) ++per_call[e.at("requestId").as_int64()];
@@ -116,7 +108,7 @@ TEST(Audit, ShutdownWaitsForQueuedEntries) {
     if (msg->as_object().contains("id")) answered.insert(msg->as_object().at("id").as_int64());
   ASSERT_TRUE(tg->wait_exit(std::chrono::seconds(5)));
   EXPECT_EQ(answered.size(), static_cast<std::size_t>(kCalls));
-  auto all = entries(tg.dir().file("audit"));
+  auto all = audit_entries(tg.dir().file("audit"));
   std::set<std::int64_t> audited;
   for (const auto& e : all) audited.insert(e.at("requestId").as_int64());
   EXPECT_EQ(all.size(), static_cast<std::size_t>(kCalls));
@@ -132,7 +124,7 @@ TEST(Audit, TraceIdComesFromTraceparent) {
   tg->await_response(1);
   tg->close_stdin();
   tg->wait_exit(std::chrono::seconds(5));
-  auto all = entries(tg.dir().file("audit"));
+  auto all = audit_entries(tg.dir().file("audit"));
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].at("traceId"), "4bf92f3577b34da6a3ce929d0e0e4736");
 }
@@ -154,7 +146,7 @@ TEST(Audit, DenialsAreAuditedAndSecretsAreRedacted) {
   p.close_stdin();
   p.wait_exit(std::chrono::seconds(5));
   std::string file = read_text(dir.file("audit/audit.jsonl"));
-  auto all = entries(dir.file("audit"));
+  auto all = audit_entries(dir.file("audit"));
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].at("outcome"), "insufficient_scope");
   EXPECT_EQ(all[0].at("actor"), "ann");

@@ -4,24 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "fixture.hpp"
+#include "results.hpp"
 
 namespace json = boost::json;
 using namespace toolgate::testing;
 
 namespace {
-
-json::value call_request(const json::value& id, const std::string& tool, json::object args = {}) {
-  return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
-                      {"params", {{"name", tool}, {"arguments", std::move(args)}}}};
-}
-
-std::string text_of(const json::object& result) {
-  return std::string(result.at("content").as_array()[0].as_object().at("text").as_string());
-}
-
-std::string error_code_of(const json::object& result) {
-  return std::string(result.at("_meta").as_object().at("dev.toolgate/error").as_object().at("code").as_string());
-}
 
 // Waits for a notifications/message whose data is `text`.
 void await_log(McpProcess& p, const std::string& text) {

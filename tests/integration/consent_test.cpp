@@ -8,29 +8,12 @@
 #include <fstream>
 
 #include "fixture.hpp"
+#include "results.hpp"
 
 namespace json = boost::json;
 using namespace toolgate::testing;
 
 namespace {
-
-std::string text_of(const json::object& r) {
-  return std::string(r.at("content").as_array()[0].as_object().at("text").as_string());
-}
-
-std::string error_code_of(const json::object& r) {
-  if (!r.contains("_meta") || !r.at("_meta").as_object().contains("dev.toolgate/error")) return "";
-  return std::string(r.at("_meta").as_object().at("dev.toolgate/error").as_object().at("code").as_string());
-}
-
-std::vector<json::object> audit_entries(const std::string& dir) {
-  std::vector<json::object> out;
-  std::ifstream in(dir + "/audit.jsonl");
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(json::parse(line).as_object());
-  return out;
-}
 
 // Sends a call to the destructive fixture tool and returns the elicitation/create it causes.
 json::object ask(McpProcess& p, const std::string& id) {

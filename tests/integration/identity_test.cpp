@@ -6,15 +6,13 @@
 #include <filesystem>
 
 #include "fixture.hpp"
+#include "results.hpp"
 
 namespace json = boost::json;
 using namespace toolgate::testing;
 
 namespace {
 
-std::string text_of(const json::object& r) {
-  return std::string(r.at("content").as_array()[0].as_object().at("text").as_string());
-}
 json::object error_meta(const json::object& r) { return r.at("_meta").as_object().at("dev.toolgate/error").as_object(); }
 
 // A plugin directory, a keys file and a policy using it.

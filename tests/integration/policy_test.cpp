@@ -12,6 +12,7 @@
 #include <set>
 
 #include "fixture.hpp"
+#include "results.hpp"
 #include "util/digest.hpp"
 
 namespace json = boost::json;
@@ -19,29 +20,6 @@ namespace fs = std::filesystem;
 using namespace toolgate::testing;
 
 namespace {
-
-json::value call_request(const json::value& id, const std::string& tool, json::object args = {}) {
-  return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
-                      {"params", {{"name", tool}, {"arguments", std::move(args)}}}};
-}
-
-std::string text_of(const json::object& result) {
-  return std::string(result.at("content").as_array()[0].as_object().at("text").as_string());
-}
-
-std::string error_code_of(const json::object& result) {
-  if (!result.contains("_meta")) return "";
-  return std::string(result.at("_meta").as_object().at("dev.toolgate/error").as_object().at("code").as_string());
-}
-
-std::vector<json::object> audit_entries(const std::string& dir) {
-  std::vector<json::object> out;
-  std::ifstream in(dir + "/audit.jsonl");
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(json::parse(line).as_object());
-  return out;
-}
 
 std::set<std::string> listed_tools(McpProcess& p) {
   std::set<std::string> names;

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "fixture.hpp"
+#include "results.hpp"
 
 namespace json = boost::json;
 using namespace toolgate::testing;
@@ -32,10 +33,6 @@ json::object error_of(const json::value& r) {
   if (!r.as_object().contains("error")) throw std::runtime_error("expected an error: " + json::serialize(r));
   return r.as_object().at("error").as_object();
 }
-std::string text_of(const json::object& r) {
-  return std::string(r.at("content").as_array()[0].as_object().at("text").as_string());
-}
-
 json::object elicitation_caps() { return json::object{{"elicitation", json::object()}}; }
 
 }  // namespace

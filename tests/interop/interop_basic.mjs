@@ -8,6 +8,7 @@
 // variables), plus any --env pairs, so credentials such as TOOLGATE_TOKEN reach it.
 // Exit status 0 only if every check passed; the last line is always the summary.
 import { readFileSync } from 'node:fs';
+import { CheckFailed, check, expect, protocolErrors, results } from './checks.mjs';
 
 // Loaded dynamically so a missing or stale install fails with a fix, not a resolver stack trace.
 const SETUP_HINT = 'run scripts/setup-node-deps (from the repository root)';
@@ -62,7 +63,6 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const results = []; // { name, ok, detail }
 let child = null;   // the server's ChildProcess, for the exit check and the watchdog
 
 // Whole-run bound: a hung server must fail the test, never stall CTest.
@@ -78,33 +78,6 @@ function finish(timedOut = false) {
   const passed = results.filter((r) => r.ok).length;
   process.stdout.write(`interop: ${passed} passed, ${failed} failed\n`);
   process.exit(failed === 0 ? 0 : 1);
-}
-
-class CheckFailed extends Error {}
-function expect(cond, msg) {
-  if (!cond) throw new CheckFailed(msg);
-}
-
-// Errors the SDK reports out of band (unparseable stdout lines, unknown response ids) belong to
-// whichever check was running, so a server that corrupts its stream cannot pass silently.
-const protocolErrors = [];
-
-async function check(name, fn) {
-  const before = protocolErrors.length;
-  try {
-    const info = await fn();
-    const stray = protocolErrors.slice(before);
-    expect(stray.length === 0, `client reported protocol errors: ${stray.join('; ')}`);
-    results.push({ name, ok: true });
-    process.stdout.write(`ok   ${name}${info ? ` (${info})` : ''}\n`);
-    return true;
-  } catch (err) {
-    const detail = err instanceof CheckFailed ? err.message
-      : `unexpected error${err?.code !== undefined ? ` (code ${err.code})` : ''}: ${err?.message ?? err}`;
-    results.push({ name, ok: false });
-    process.stdout.write(`FAIL ${name}: ${detail}\n`);
-    return false;
-  }
 }
 
 const transport = new StdioClientTransport({

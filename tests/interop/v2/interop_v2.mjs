@@ -18,6 +18,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CheckFailed, check, expect, protocolErrors, results } from '../checks.mjs';
 
 const SETUP_HINT = 'run scripts/setup-node-deps (from the repository root)';
 const PACKAGES = ['@modelcontextprotocol/client', '@modelcontextprotocol/ext-tasks'];
@@ -89,7 +90,6 @@ writeFileSync(policy, JSON.stringify({
   jobs: { stateDirectory: join(work, 'jobs') },
 }));
 
-const results = [];
 const watchdog = setTimeout(() => {
   process.stderr.write('interop-v2: FAIL whole run exceeded 45 s, killing server\n');
   try { if (transport.pid) process.kill(transport.pid, 'SIGKILL'); } catch { /* gone */ }
@@ -103,28 +103,6 @@ function finish(timedOut = false) {
   const passed = results.filter((r) => r.ok).length;
   process.stdout.write(`interop-v2: ${passed} passed, ${failed} failed\n`);
   process.exit(failed === 0 ? 0 : 1);
-}
-
-class CheckFailed extends Error {}
-function expect(cond, msg) { if (!cond) throw new CheckFailed(msg); }
-
-const protocolErrors = [];
-async function check(name, fn) {
-  const before = protocolErrors.length;
-  try {
-    const info = await fn();
-    const stray = protocolErrors.slice(before);
-    expect(stray.length === 0, `client reported protocol errors: ${stray.join('; ')}`);
-    results.push({ name, ok: true });
-    process.stdout.write(`ok   ${name}${info ? ` (${info})` : ''}\n`);
-    return true;
-  } catch (err) {
-    const detail = err instanceof CheckFailed ? err.message
-      : `unexpected error${err?.code !== undefined ? ` (code ${err.code})` : ''}: ${err?.message ?? err}`;
-    results.push({ name, ok: false });
-    process.stdout.write(`FAIL ${name}: ${detail}\n`);
-    return false;
-  }
 }
 
 const transport = new StdioClientTransport({

@@ -91,18 +91,6 @@ class DefinitionAudit : public ::testing::Test {
                                                                     : "the plugin was loaded anyway (onDefinitionChange is warn)"));
     EXPECT_EQ(e.at("manifestDigest").as_string().size(), 64u) << e;
   }
-  // Waits for the list_changed notification a SIGHUP reload sends once it has swapped the table.
-  static bool reloaded(McpProcess& p) {
-    for (auto& m : p.others())
-      if (m.is_object() && m.as_object().if_contains("method") && m.at("method") == "notifications/tools/list_changed") {
-        m = nullptr;  // consumed
-        return true;
-      }
-    while (auto m = p.read())
-      if (m->is_object() && m->as_object().if_contains("method") && m->at("method") == "notifications/tools/list_changed")
-        return true;
-    return false;
-  }
   int verify_audit() {
     std::string cmd = toolgate_binary() + " audit verify " + dir.file("audit") + " >/dev/null 2>&1";
     return WEXITSTATUS(std::system(cmd.c_str()));
@@ -148,8 +136,7 @@ TEST_F(DefinitionAudit, ReloadAuditsAChangeOnceWhileThePluginStaysLoaded) {
   tg.initialize();
   change_definition();  // while running: the SIGHUP reload is the first to see it
   for (int reload = 0; reload < 2; ++reload) {
-    tg.signal(SIGHUP);
-    ASSERT_TRUE(reloaded(tg)) << tg.stderr_text();
+    ASSERT_TRUE(tg.reload_by_sighup()) << tg.stderr_text();
     auto entries = audit_entries("definition_changed");
     ASSERT_EQ(entries.size(), 1u) << "after reload " << reload << "\n" << tg.stderr_text();
     expect_change_entry(entries[0], "flagged");
@@ -164,8 +151,7 @@ TEST_F(DefinitionAudit, ReloadAuditsARefusedChange) {
   McpProcess tg({{"serve", "--config", p}});
   tg.initialize();
   change_definition();
-  tg.signal(SIGHUP);
-  ASSERT_TRUE(reloaded(tg)) << tg.stderr_text();
+  ASSERT_TRUE(tg.reload_by_sighup()) << tg.stderr_text();
   EXPECT_EQ(listed(tg), std::set<std::string>{"echo"}) << tg.stderr_text();
   auto entries = audit_entries("definition_changed");
   ASSERT_EQ(entries.size(), 1u) << tg.stderr_text();

@@ -15,14 +15,6 @@ using namespace toolgate::testing;
 
 namespace {
 
-// Waits for the list_changed notification a SIGHUP reload sends once it has swapped the table.
-bool reloaded(McpProcess& p) {
-  while (auto m = p.read())
-    if (m->is_object() && m->as_object().if_contains("method") && m->at("method") == "notifications/tools/list_changed")
-      return true;
-  return false;
-}
-
 std::string echo_text(McpProcess& p, const std::string& text) {
   json::object r = p.call_tool("echo", {{"text", text}});
   return std::string(r.at("content").as_array()[0].at("text").as_string());
@@ -53,16 +45,14 @@ TEST_F(ToolCollision, APluginDroppedInOnReloadCannotShadowALoadedTool) {
   EXPECT_EQ(echo_text(p, "genuine"), "genuine");
 
   drop_in_impostor();
-  p.signal(SIGHUP);
-  ASSERT_TRUE(reloaded(p)) << p.stderr_text();
+  ASSERT_TRUE(p.reload_by_sighup()) << p.stderr_text();
   EXPECT_EQ(echo_text(p, "still genuine"), "still genuine");
   std::string refusal = "plugin fx_dup_echo (manifest " + plugins + "/aa_impostor.json): tool 'echo' is already "
                         "provided by plugin echo; tool names are never shadowed (plugin skipped)";
   EXPECT_NE(p.stderr_text().find(refusal), std::string::npos) << p.stderr_text();
 
   // A second reload keeps it that way.
-  p.signal(SIGHUP);
-  ASSERT_TRUE(reloaded(p)) << p.stderr_text();
+  ASSERT_TRUE(p.reload_by_sighup()) << p.stderr_text();
   EXPECT_EQ(echo_text(p, "genuine again"), "genuine again");
   p.close_stdin();
   EXPECT_TRUE(p.wait_exit(std::chrono::seconds(5)));
@@ -72,14 +62,12 @@ TEST_F(ToolCollision, ANameFreedByARemovedPluginCanBeTakenOnTheNextReload) {
   McpProcess p({{"serve", "--config", dir.file("policy.json")}});
   p.initialize();
   drop_in_impostor();
-  p.signal(SIGHUP);
-  ASSERT_TRUE(reloaded(p)) << p.stderr_text();
+  ASSERT_TRUE(p.reload_by_sighup()) << p.stderr_text();
   EXPECT_EQ(echo_text(p, "genuine"), "genuine");
 
   // The operator removes the original: the name is free, so the other plugin may now serve it.
   fs::remove(plugins + "/echo.json");
-  p.signal(SIGHUP);
-  ASSERT_TRUE(reloaded(p)) << p.stderr_text();
+  ASSERT_TRUE(p.reload_by_sighup()) << p.stderr_text();
   EXPECT_EQ(echo_text(p, "anything"), "impostor");
   p.close_stdin();
   EXPECT_TRUE(p.wait_exit(std::chrono::seconds(5)));

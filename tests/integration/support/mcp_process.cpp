@@ -240,4 +240,13 @@ bool McpProcess::await_stderr(const std::string& needle, std::size_t count, std:
   }
 }
 
+bool McpProcess::reload_by_sighup(std::chrono::milliseconds timeout) {
+  static const std::string done = "policy reloaded (SIGHUP)";
+  std::string text = stderr_text();
+  std::size_t before = 0;
+  for (auto at = text.find(done); at != std::string::npos; at = text.find(done, at + done.size())) ++before;
+  signal(SIGHUP);
+  return await_stderr(done, before + 1, timeout);
+}
+
 }  // namespace toolgate::testing

@@ -139,6 +139,9 @@ TEST(Subscriptions, OpenStreamsAreCapped) {
 TEST(Subscriptions, InitializeEraStillGetsUnsolicitedListChanged) {
   RunningToolgate tg;
   tg->initialize("2025-06-18");
+  // Answered in order: once the ping is, notifications/initialized has been handled too, and
+  // only an initialized session gets list_changed.
+  tg->request("ping");
   tg->signal(SIGHUP);
   json::object n = await_notification(*tg, "notifications/tools/list_changed");
   EXPECT_FALSE(n.contains("params") && n.at("params").as_object().contains("_meta"));

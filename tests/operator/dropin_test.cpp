@@ -175,6 +175,7 @@ TEST_F(DropIn, WithWatchOffOnlySighupReloads) {
   start();
   p_->initialize();
   wait_for_stderr(*p_, "plugins.watch is false");
+  p_->request("ping");  // answered after notifications/initialized is handled: list_changed may go out
   drop_in(1, plugins_);
   p_->signal(SIGHUP);
   wait_for_notification(*p_, "notifications/tools/list_changed");

@@ -16,12 +16,15 @@ DeadlineWatch::~DeadlineWatch() {
 std::uint64_t DeadlineWatch::add(Clock::time_point when, std::function<void()> fire) {
   std::lock_guard<std::mutex> lock(mu_);
   std::uint64_t id = next_id_++;
-  // Wake the watch thread only if this deadline is now the earliest; otherwise it is already
-  // sleeping until an earlier one, and waking it on every call costs a context switch per call.
-  bool earliest = due_.empty() || when < due_.begin()->first.first;
+  // Wake the watch thread only if it would otherwise sleep past this deadline. It may be sleeping
+  // until a deadline that was cancelled since; it then wakes, finds nothing due and sleeps on. That
+  // costs one wake per timeout period instead of a context switch per call.
   due_.emplace(std::make_pair(when, id), std::move(fire));
   when_[id] = when;
-  if (earliest) changed_.notify_all();
+  if (when < wakes_at_) {
+    wakes_at_ = when;
+    changed_.notify_all();
+  }
   return id;
 }
 
@@ -37,6 +40,7 @@ void DeadlineWatch::run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     if (due_.empty()) {
+      wakes_at_ = Clock::time_point::max();
       changed_.wait(lock);
       continue;
     }
@@ -44,6 +48,7 @@ void DeadlineWatch::run() {
     // Copy the deadline: cancel() may erase this entry while wait_until sleeps on it.
     const auto when = first->first.first;
     if (Clock::now() < when) {
+      wakes_at_ = when;
       changed_.wait_until(lock, when);
       continue;
     }

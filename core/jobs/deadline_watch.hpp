@@ -27,6 +27,9 @@ class DeadlineWatch {
   void run();
 
   std::mutex mu_;
+  // When the watch thread wakes by itself next (max(): not until notified). add() notifies only
+  // for an earlier deadline, so a steady stream of calls with the same timeout wakes it never.
+  Clock::time_point wakes_at_ = Clock::time_point::max();
   std::condition_variable changed_;
   std::map<std::pair<Clock::time_point, std::uint64_t>, std::function<void()>> due_;
   std::unordered_map<std::uint64_t, Clock::time_point> when_;

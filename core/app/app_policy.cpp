@@ -67,6 +67,7 @@ AppPolicy::AppPolicy(const Config& config, std::string credential, const AppPoli
     parts_->completion_scope = previous->parts_->completion_scope;
   } else if (audit.enabled) {
     parts_->audit = std::make_shared<AuditLog>(audit);
+    AuditLog::track(parts_->audit);
     // A log opened by a reload groups its callers' responses like the one it replaces.
     if (previous && previous->parts_->completion_scope) {
       parts_->completion_scope = previous->parts_->completion_scope;

@@ -20,6 +20,7 @@
 #include "app/plugin_command.hpp"
 #include "app/plugin_reload.hpp"
 #include "app/session_host.hpp"
+#include "audit/audit_log.hpp"
 #include "jobs/deadline_watch.hpp"
 #include "jobs/job_engine.hpp"
 #include "jobs/job_tools.hpp"
@@ -29,12 +30,24 @@
 #include "registry/tool_registry.hpp"
 #include "transport/line_reader.hpp"
 #include "transport/line_writer.hpp"
+#include "transport/reader_baton.hpp"
 #include "transport/stdout_guard.hpp"
+#include "util/output_deferral.hpp"
 #include "version.hpp"
 
 namespace toolgate {
 
 namespace {
+
+// How long a tool call may hold up reading stdin before another thread takes reading over: ping,
+// cancellation and the next calls wait at most about twice this for a call that runs long.
+constexpr std::chrono::microseconds kReadingHandover{1000};
+// While input keeps coming, responses and audit entries held back are written at least this
+// often (in messages read); otherwise whenever the buffered input runs out.
+constexpr unsigned kFlushEveryMessages = 64;
+// How long the reader polls for the next message before it sleeps (see LineReader::set_spin):
+// a client's next request often follows its last response within tens of microseconds.
+constexpr std::chrono::microseconds kReadingSpin{50};
 
 struct StopSignal {
   std::mutex mu;
@@ -139,22 +152,41 @@ int run_serve(const CliOptions& cli) {
     spdlog::info("plugins.watch is false: plugins change only on SIGHUP");
   }
 
+  // Reading stdin: the thread that reads a tool call runs it itself (see ReaderBaton); a call
+  // still running after a tick or two hands reading over to a fresh thread.
   std::size_t max_bytes = config->server.max_message_bytes;
-  std::thread([&] {
-    LineReader reader(STDIN_FILENO, max_bytes);
-    std::string line;
-    for (;;) {
-      auto ev = reader.next(line);
-      if (ev == LineReader::Event::Line) {
-        server.handle_line(line);
-      } else if (ev == LineReader::Event::Oversized) {
-        server.handle_oversized(max_bytes);
-      } else {
-        stop.request(ev == LineReader::Event::Eof ? "stdin closed" : "stdin read error");
-        return;
-      }
-    }
-  }).detach();
+  // Audit entries first: writing them runs their calls' continuations, which queue responses.
+  auto flush_held_back = [&] {
+    AuditLog::flush_all_deferred();
+    host->writer().flush();
+  };
+  LineReader reader(STDIN_FILENO, max_bytes);
+  ReaderBaton baton(
+      [&] {
+        thread_local std::string line;
+        OutputDeferral defer(&ReaderBaton::reading_here);
+        auto ev = reader.next(line);
+        if (ev == LineReader::Event::Line) {
+          server.handle_line(line);
+          // Between messages, with the baton in hand: a flush here cannot look like a stuck
+          // call to the stand-by, as one inside a call would.
+          thread_local unsigned since_flush = 0;
+          if (++since_flush == kFlushEveryMessages) {
+            since_flush = 0;
+            flush_held_back();
+          }
+        } else if (ev == LineReader::Event::Oversized) {
+          server.handle_oversized(max_bytes);
+        } else {
+          stop.request(ev == LineReader::Event::Eof ? "stdin closed" : "stdin read error");
+          return false;
+        }
+        return true;
+      },
+      kReadingHandover, config->server.workers, [&] { flush_held_back(); });
+  reader.set_before_read([&] { flush_held_back(); });
+  reader.set_spin(kReadingSpin);
+  baton.start();
 
   {
     std::unique_lock<std::mutex> l(stop.mu);

@@ -30,6 +30,7 @@ class SessionHost {
   Config& config() { return *config_; }
   ToolRegistry& registry() { return *registry_; }
   Server& server() { return *server_; }
+  LineWriter& writer() { return *writer_; }
   JobEngine* jobs() { return jobs_.get(); }
   DeadlineWatch& watch() { return watch_; }
   const LoadReport& initial_load() const { return initial_load_; }

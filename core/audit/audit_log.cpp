@@ -1,5 +1,7 @@
 #include "audit/audit_log.hpp"
 
+#include "util/output_deferral.hpp"
+
 #include "util/digest.hpp"
 
 #include <spdlog/spdlog.h>
@@ -105,6 +107,8 @@ void AuditLog::append_then(AuditEntry e, std::function<void(bool ok)> then) {
     queue_.push_back(p.release());
     ++async_pending_;
     if (async_writer_) return;  // the writer at work takes our entry in its next batch
+    // Held back for a batch with the entries that follow; flush_deferred() writes them soon.
+    if (queue_.size() < kDeferEntries && OutputDeferral::active()) return;
     async_writer_ = true;
   }
   // This thread is the async writer now: batch after batch until the queue is empty.
@@ -168,7 +172,39 @@ void AuditLog::complete(std::vector<Pending*>& done) {
   if (async_pending_ == 0) idle_.notify_all();
 }
 
+namespace {
+std::mutex g_tracked_mu;
+std::vector<std::weak_ptr<AuditLog>> g_tracked;
+}  // namespace
+
+void AuditLog::track(const std::shared_ptr<AuditLog>& log) {
+  std::lock_guard l(g_tracked_mu);
+  std::erase_if(g_tracked, [](const std::weak_ptr<AuditLog>& w) { return w.expired(); });
+  g_tracked.push_back(log);
+}
+
+void AuditLog::flush_all_deferred() {
+  std::vector<std::shared_ptr<AuditLog>> logs;
+  {
+    std::lock_guard l(g_tracked_mu);
+    for (const auto& w : g_tracked)
+      if (auto log = w.lock()) logs.push_back(std::move(log));
+  }
+  // Without the registry's lock: a continuation may drop the last reference to a log.
+  for (const auto& log : logs) log->flush_deferred();
+}
+
+void AuditLog::flush_deferred() {
+  {
+    std::lock_guard q(queue_mu_);
+    if (queue_.empty() || async_writer_) return;  // nothing held back, or a writer takes it anyway
+    async_writer_ = true;
+  }
+  write_queued(lent_rounds_);
+}
+
 bool AuditLog::wait_idle(std::chrono::steady_clock::time_point deadline) {
+  flush_deferred();
   std::unique_lock q(queue_mu_);
   if (deadline == std::chrono::steady_clock::time_point::max()) {  // wait_until(max) may overflow
     idle_.wait(q, [&] { return async_pending_ == 0 && !async_writer_; });

@@ -80,6 +80,15 @@ class AuditLog {
   // last_error()). It runs on the thread that writes the batch, which may be this one before
   // append_then() returns; it runs without any of the log's locks held, so it may append again.
   void append_then(AuditEntry e, std::function<void(bool ok)> then);
+  // A thread inside an OutputDeferral scope only queues its entry (up to kDeferEntries queued)
+  // and leaves the writing to flush_deferred(), which its owner calls soon (the stdin reader:
+  // before it reads again). Pipelined calls then share batches even though one thread runs them.
+  static constexpr std::size_t kDeferEntries = 1024;
+  void flush_deferred();
+  // Logs that callers may defer into register here, so the reader can flush them all at once:
+  // after a policy reload, calls still in flight keep writing to the log that was replaced.
+  static void track(const std::shared_ptr<AuditLog>& log);
+  static void flush_all_deferred();
   // Wraps the running of one batch's continuations (e.g. to group the responses they write).
   // Set once, before the first append_then(); null runs them plainly.
   using CompletionScope = std::function<void(const std::function<void()>& run)>;

@@ -11,6 +11,7 @@
 #include "protocol/task_methods.hpp"
 #include "protocol/tool_call.hpp"
 #include "protocol/versions.hpp"
+#include "transport/reader_baton.hpp"
 
 namespace toolgate {
 
@@ -371,8 +372,12 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
   call->set_deadline_id(watch_.add(std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout), [weak, timeout] {
     if (auto c = weak.lock()) c->expire("the tool did not finish within " + std::to_string(timeout) + " ms and was cancelled");
   }));
-  if (!pool_.submit([call] { call->run(); }))
-    call->expire("the server is shutting down");
+  // Run by the thread that read it when it can (no hand-off: the quick path for a quick tool);
+  // a batch's calls go to the pool so they run side by side.
+  auto run = [call] { call->run(); };
+  if (batch || !ReaderBaton::run_here(run)) {
+    if (!pool_.submit(run)) call->expire("the server is shutting down");
+  }
 }
 
 // ---- 2026-07-28: stateless requests --------------------------------------------------------

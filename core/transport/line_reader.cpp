@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <poll.h>
 #include <unistd.h>
 
 namespace toolgate {
@@ -10,6 +11,13 @@ LineReader::LineReader(int fd, std::size_t max_line_bytes) : fd_(fd), max_(max_l
 
 bool LineReader::fill() {
   begin_ = end_ = 0;
+  if (before_read_) before_read_();
+  if (spin_.count() > 0) {
+    auto until = std::chrono::steady_clock::now() + spin_;
+    pollfd p{fd_, POLLIN, 0};
+    while (::poll(&p, 1, 0) == 0 && std::chrono::steady_clock::now() < until) {
+    }
+  }
   for (;;) {
     ssize_t n = ::read(fd_, buf_.data(), buf_.size());
     if (n > 0) {

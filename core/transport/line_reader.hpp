@@ -4,7 +4,9 @@
 // stripped. One reader per descriptor; not thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,10 +22,21 @@ class LineReader {
   // end of input (Eof) or a read error (Error).
   Event next(std::string& line);
 
+  // Called just before each read(2), that is whenever the buffered input is used up and the
+  // reader may block: the moment to send responses held back while input was still buffered.
+  void set_before_read(std::function<void()> hook) { before_read_ = std::move(hook); }
+
+  // When the buffered input runs out, poll for more for up to this long before sleeping in
+  // read(2). The next request of a client that is mid-conversation then skips a scheduler
+  // wake-up, which on a VM costs more than the request itself. 0 (default): never spin.
+  void set_spin(std::chrono::microseconds spin) { spin_ = spin; }
+
  private:
   bool fill();
 
   int fd_;
+  std::function<void()> before_read_;
+  std::chrono::microseconds spin_{0};
   std::size_t max_;
   std::vector<char> buf_;
   std::size_t begin_ = 0, end_ = 0;

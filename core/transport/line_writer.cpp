@@ -1,7 +1,13 @@
 #include "transport/line_writer.hpp"
 
 #include <cerrno>
+#include <climits>
+#include <poll.h>
 #include <unistd.h>
+
+#include <algorithm>
+
+#include "util/output_deferral.hpp"
 
 namespace toolgate {
 
@@ -22,14 +28,42 @@ bool write_all(int fd, const std::string& data) {
 }
 }  // namespace
 
+LineWriter::~LineWriter() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  background_cv_.notify_all();
+  if (background_.joinable()) background_.join();
+}
+
+void LineWriter::flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (writer_active_ || pending_.empty() || closed_) return;
+  writer_active_ = true;
+  drain_without_blocking(lock);
+}
+
 bool LineWriter::write_line(std::string_view message) {
   std::unique_lock<std::mutex> lock(mu_);
+  if (closed_) return false;
+  bool deferring = OutputDeferral::active();
+  // The client is not reading: wait while the background writer (which may block) has the
+  // role. Never when this thread might hold the role itself (a Burst): nobody would drain.
+  if (deferring && pending_.size() >= kPendingCap && background_active_)
+    drained_.wait(lock, [&] { return pending_.size() < kPendingCap || closed_ || !background_active_; });
   if (closed_) return false;
   pending_.append(message);
   pending_.push_back('\n');
   if (writer_active_) return true;  // the active writer flushes our line before it leaves
   writer_active_ = true;
-  drain_as_writer(lock);
+  if (!deferring) {
+    drain_as_writer(lock);
+  } else if (pending_.size() >= kDeferLimit) {
+    drain_without_blocking(lock);  // flush() sends the rest soon
+  } else {
+    writer_active_ = false;
+  }
   return !closed_;
 }
 
@@ -37,6 +71,7 @@ void LineWriter::drain_as_writer(std::unique_lock<std::mutex>& lock) {
   while (!pending_.empty() && !closed_) {
     writing_.swap(pending_);
     pending_.clear();
+    drained_.notify_all();
     lock.unlock();
     bool ok = write_all(fd_, writing_);
     lock.lock();
@@ -45,6 +80,64 @@ void LineWriter::drain_as_writer(std::unique_lock<std::mutex>& lock) {
   }
   writer_active_ = false;
   pending_.clear();
+  drained_.notify_all();
+}
+
+void LineWriter::drain_without_blocking(std::unique_lock<std::mutex>& lock) {
+  while (!pending_.empty() && !closed_) {
+    writing_.swap(pending_);
+    pending_.clear();
+    lock.unlock();
+    std::size_t done = 0;
+    bool ok = true, full = false;
+    while (done < writing_.size()) {
+      pollfd p{fd_, POLLOUT, 0};
+      int r = ::poll(&p, 1, 0);
+      if (r < 0 && errno == EINTR) continue;
+      if (r == 0) {
+        full = true;
+        break;
+      }
+      // A pipe that polls writable takes PIPE_BUF bytes without blocking. An error or hang-up
+      // shows in the write itself.
+      ssize_t n = ::write(fd_, writing_.data() + done, std::min<std::size_t>(PIPE_BUF, writing_.size() - done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        ok = false;
+        break;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    lock.lock();
+    if (!ok) closed_ = true;
+    if (full && !closed_) {
+      // The unwritten rest goes first, before lines queued meanwhile; the role passes on.
+      writing_.erase(0, done);
+      pending_.insert(0, writing_);
+      writing_.clear();
+      if (!background_.joinable()) background_ = std::thread([this] { background_loop(); });
+      background_wanted_ = background_active_ = true;
+      background_cv_.notify_one();
+      return;
+    }
+    writing_.clear();
+    drained_.notify_all();
+  }
+  writer_active_ = false;
+  if (closed_) pending_.clear();
+  drained_.notify_all();
+}
+
+void LineWriter::background_loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    background_cv_.wait(lock, [&] { return background_wanted_ || stopping_; });
+    if (!background_wanted_) return;
+    background_wanted_ = false;
+    drain_as_writer(lock);  // it holds the writer role handed over by drain_without_blocking
+    background_active_ = false;
+    drained_.notify_all();
+  }
 }
 
 LineWriter::Burst::Burst(LineWriter& w) : w_(w) {
@@ -55,7 +148,10 @@ LineWriter::Burst::Burst(LineWriter& w) : w_(w) {
 LineWriter::Burst::~Burst() {
   if (!owner_) return;
   std::unique_lock<std::mutex> lock(w_.mu_);
-  w_.drain_as_writer(lock);
+  if (OutputDeferral::active())
+    w_.drain_without_blocking(lock);
+  else
+    w_.drain_as_writer(lock);
 }
 
 }  // namespace toolgate

@@ -4,23 +4,43 @@
 // pipelined load that turns many responses into one write(2); a lone response still goes out at
 // once, on the caller's thread. If the client goes away (EPIPE), the writer marks itself closed
 // and drops later messages instead of dying: SIGPIPE is ignored process-wide by the app.
-// Thread-safe.
+//
+// The stdin reader must never block on stdout: a client that writes a long burst before it
+// reads any response would have its own write blocked on a full stdin pipe while our reader was
+// blocked on a full stdout pipe. So flush(), and anything written inside an OutputDeferral
+// scope, writes only while poll(2) says the descriptor takes more (PIPE_BUF at a time), and hands
+// what is left to a background writer thread that may block. Past kPendingCap bytes queued, a
+// deferring writer waits (back-pressure on a client that does not read at all).
+// Thread-safe. Destroy it only once nothing more will be written and the peer reads or is gone.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace toolgate {
 
 class LineWriter {
  public:
   explicit LineWriter(int fd) : fd_(fd) {}
+  ~LineWriter();
+  LineWriter(const LineWriter&) = delete;
+  LineWriter& operator=(const LineWriter&) = delete;
 
   // Appends '\n' and writes. Returns false once the peer is gone.
   bool write_line(std::string_view message);
   bool closed() const { return closed_.load(); }
+
+  // Lines written by a thread inside an OutputDeferral scope are only queued, up to kDeferLimit
+  // bytes, until flush() or another thread's write_line sends them.
+  static constexpr std::size_t kDeferLimit = 64 * 1024;
+  static constexpr std::size_t kPendingCap = 16 * 1024 * 1024;
+  // Sends whatever is queued without blocking (unless another thread is mid-write: it sends it
+  // on its way out); what the descriptor does not take now goes to the background writer.
+  void flush();
 
   // Makes the constructing thread the active writer for the Burst's lifetime (unless another
   // thread is mid-write already, which then flushes for us), so every line written meanwhile, by
@@ -43,12 +63,22 @@ class LineWriter {
   // Writes pending_ until it stays empty, then gives up the writer role; mu_ held on entry and
   // exit, released around each write(2).
   void drain_as_writer(std::unique_lock<std::mutex>& lock);
+  // The same, but never blocks: stops when the descriptor is full and passes the writer role,
+  // with whatever is left, to the background writer (started on first need).
+  void drain_without_blocking(std::unique_lock<std::mutex>& lock);
+  void background_loop();
 
   int fd_;
   std::mutex mu_;
   std::string pending_;   // lines waiting for the active writer (guarded by mu_)
   std::string writing_;   // the batch the active writer owns while it writes
   bool writer_active_ = false;
+  std::condition_variable background_cv_;  // background_wanted_ or stopping_
+  std::condition_variable drained_;        // pending_ shrank (for writers over kPendingCap)
+  bool background_wanted_ = false;
+  bool background_active_ = false;  // the background writer holds the writer role
+  bool stopping_ = false;
+  std::thread background_;
   std::atomic<bool> closed_{false};
 };
 

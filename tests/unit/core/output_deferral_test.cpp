@@ -1,0 +1,97 @@
+// LineWriter inside an OutputDeferral scope: lines wait for flush() (or the size cap, or another
+// thread's write) and then leave together; outside a scope, or once its condition fails, a line
+// leaves at once. Read back through a real pipe.
+#include "transport/line_writer.hpp"
+#include "util/output_deferral.hpp"
+
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+
+namespace toolgate {
+namespace {
+
+class Pipe {
+ public:
+  Pipe() {
+    EXPECT_EQ(::pipe(fds_), 0);
+    ::fcntl(fds_[0], F_SETFL, O_NONBLOCK);
+    ::fcntl(fds_[1], F_SETPIPE_SZ, 1 << 20);  // room for the size-cap test without a reader
+  }
+  ~Pipe() {
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  int write_end() const { return fds_[1]; }
+  std::string drain() {  // whatever is in the pipe now
+    std::string out;
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fds_[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    return out;
+  }
+
+ private:
+  int fds_[2];
+};
+
+bool always() { return true; }
+bool never() { return false; }
+
+TEST(OutputDeferral, LinesWaitForFlushThenLeaveTogether) {
+  Pipe p;
+  LineWriter w(p.write_end());
+  {
+    OutputDeferral defer(&always);
+    EXPECT_TRUE(OutputDeferral::active());
+    w.write_line("one");
+    w.write_line("two");
+    EXPECT_EQ(p.drain(), "") << "a deferred line was written before flush()";
+    w.flush();
+  }
+  EXPECT_FALSE(OutputDeferral::active());
+  EXPECT_EQ(p.drain(), "one\ntwo\n");
+}
+
+TEST(OutputDeferral, OutsideAScopeOrWhenItsConditionFailsLinesLeaveAtOnce) {
+  Pipe p;
+  LineWriter w(p.write_end());
+  w.write_line("plain");
+  EXPECT_EQ(p.drain(), "plain\n");
+  OutputDeferral defer(&never);
+  EXPECT_FALSE(OutputDeferral::active());
+  w.write_line("taken over");
+  EXPECT_EQ(p.drain(), "taken over\n");
+}
+
+TEST(OutputDeferral, AnotherThreadsWriteCarriesDeferredLines) {
+  Pipe p;
+  LineWriter w(p.write_end());
+  OutputDeferral defer(&always);
+  w.write_line("held");
+  std::thread([&] { w.write_line("other"); }).join();  // not deferring: writes, and takes ours along
+  EXPECT_EQ(p.drain(), "held\nother\n");
+}
+
+TEST(OutputDeferral, SizeCapForcesAWrite) {
+  Pipe p;
+  LineWriter w(p.write_end());
+  OutputDeferral defer(&always);
+  std::string line(1000, 'x');
+  std::size_t written = 0;
+  while (written < LineWriter::kDeferLimit + 2000) {
+    w.write_line(line);
+    written += line.size() + 1;
+  }
+  std::string out = p.drain();
+  EXPECT_GE(out.size(), LineWriter::kDeferLimit) << "held back past the cap";
+  EXPECT_LT(out.size(), written) << "the lines after the cap should still wait";
+  w.flush();
+  EXPECT_EQ(out.size() + p.drain().size(), written);
+}
+
+}  // namespace
+}  // namespace toolgate

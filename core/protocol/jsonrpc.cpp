@@ -127,4 +127,9 @@ std::string make_request(const json::value& id, std::string_view method, json::v
   return json::serialize(o);
 }
 
+const boost::json::object* request_meta(const Message& m) {
+  const boost::json::value* meta = m.params ? m.params->if_contains("_meta") : nullptr;
+  return meta && meta->is_object() ? &meta->get_object() : nullptr;
+}
+
 }  // namespace toolgate

@@ -36,6 +36,9 @@ struct Message {
 // Classifies a parsed value (which must outlive the Message).
 Message classify(const boost::json::value& v);
 
+// params._meta when it is an object, else null.
+const boost::json::object* request_meta(const Message& m);
+
 // A canonical key for an id, distinguishing 1 from "1".
 std::string id_key(const boost::json::value& id);
 

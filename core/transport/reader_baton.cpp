@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 namespace toolgate {
@@ -139,9 +140,14 @@ void ReaderBaton::standby_loop(std::shared_ptr<State> state) {
     if (down && last_down && puts == last_puts) {
       bool expected = true;
       if (s.down.compare_exchange_strong(expected, false)) {
-        ++s.handovers;
-        std::thread(&ReaderBaton::reading_loop, state).detach();
-        down = false;
+        ++s.handovers;  // before the new reader runs: whoever sees it read sees the count
+        try {
+          std::thread(&ReaderBaton::reading_loop, state).detach();
+          down = false;
+        } catch (const std::system_error&) {
+          --s.handovers;
+          s.down = true;  // no thread to be had now: leave the baton down and try next tick
+        }
       }
     }
     quiet = (puts == last_puts && !down) ? quiet + 1 : 0;

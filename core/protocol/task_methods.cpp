@@ -21,6 +21,7 @@ constexpr std::int64_t kListPage = 50;
 // would have reported as an isError result.
 constexpr int kUnauthenticated = -32001;
 constexpr int kRateLimited = -32000;
+constexpr int kForbidden = -32003;
 constexpr int kMissingClientCapability = -32021;  // 2026-07-28
 
 bool declares_extension(const json::object& caps) {
@@ -103,15 +104,24 @@ void TaskMethods::run(const std::shared_ptr<Request>& r) {
   }
 }
 
+bool TaskMethods::refuse_forbidden(const std::shared_ptr<Request>& r, const std::string& tool) {
+  std::string why = server_.policy().tool_forbidden(r->principal, tool);
+  if (why.empty()) return false;
+  reply(r, nullptr, "forbidden", kForbidden, r->method + " refused: " + why);
+  return true;
+}
+
 void TaskMethods::get(const std::shared_ptr<Request>& r) {
   auto job = engine_.find(r->principal, r->task_id);
   if (!job) return reply(r, nullptr, "tool_error", rpc::kInvalidParams, kNotFound);
+  if (refuse_forbidden(r, job->tool)) return;
   r->traceparent = job->traceparent;
   std::int64_t poll = engine_.config().poll_interval_ms;
   reply(r, r->session.stateless ? task_2026(*job, poll) : task_2025(*job, poll), "success");
 }
 
 void TaskMethods::result(const std::shared_ptr<Request>& r) {
+  if (auto job = engine_.find(r->principal, r->task_id); job && refuse_forbidden(r, job->tool)) return;
   bool visible = engine_.when_terminal(r->principal, r->task_id, [this, r](const std::optional<JobRecord>& job) {
     if (!job || !job->result)
       return reply(r, nullptr, "tool_error", rpc::kInvalidParams, "Failed to retrieve task: Task has expired");
@@ -139,13 +149,16 @@ void TaskMethods::list(const std::shared_ptr<Request>& r) {
   bool more = static_cast<std::int64_t>(jobs.size()) > kListPage;
   if (more) jobs.pop_back();
   json::array tasks;
-  for (const auto& j : jobs) tasks.push_back(task_2025(j, engine_.config().poll_interval_ms));
+  CallPolicy& policy = server_.policy();
+  for (const auto& j : jobs)
+    if (policy.tool_forbidden(r->principal, j.tool).empty()) tasks.push_back(task_2025(j, engine_.config().poll_interval_ms));
   json::object res{{"tasks", std::move(tasks)}};
   if (more) res["nextCursor"] = "t:" + std::to_string(offset + kListPage);
   reply(r, std::move(res), "success");
 }
 
 void TaskMethods::cancel(const std::shared_ptr<Request>& r) {
+  if (auto found = engine_.find(r->principal, r->task_id); found && refuse_forbidden(r, found->tool)) return;
   JobRecord job;
   auto outcome = engine_.cancel(r->principal, r->task_id, "cancelled by the client with tasks/cancel", job);
   if (outcome == JobEngine::CancelResult::NotFound)
@@ -163,6 +176,7 @@ void TaskMethods::update(const std::shared_ptr<Request>& r) {
   // acknowledgement and for responses to unknown requests to be ignored.
   auto job = engine_.find(r->principal, r->task_id);
   if (!job) return reply(r, nullptr, "tool_error", rpc::kInvalidParams, kNotFound);
+  if (refuse_forbidden(r, job->tool)) return;
   r->traceparent = job->traceparent;
   reply(r, json::object(), "success");
 }

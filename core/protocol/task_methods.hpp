@@ -44,6 +44,9 @@ class TaskMethods {
   void list(const std::shared_ptr<Request>& r);
   void cancel(const std::shared_ptr<Request>& r);
   void update(const std::shared_ptr<Request>& r);
+  // True, having answered, when the caller's tenant may no longer use `tool` (the policy changed
+  // after the task started): its tasks are then out of reach like the tool itself.
+  bool refuse_forbidden(const std::shared_ptr<Request>& r, const std::string& tool);
   // Audits the request, then sends `result` or the error.
   void reply(const std::shared_ptr<Request>& r, boost::json::value result, const std::string& outcome,
              int code = 0, std::string message = "", const boost::json::value& data = nullptr);

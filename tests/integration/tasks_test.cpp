@@ -4,6 +4,9 @@
 // extension (resultType "task", tasks/get with the result inlined, tasks/update, tasks/cancel).
 #include "jobs_support.hpp"
 
+#include <fstream>
+#include <iterator>
+
 using namespace toolgate::testing;
 namespace json = boost::json;
 
@@ -141,6 +144,31 @@ TEST_F(JobsFixture, AnotherTenantCannotSeeTasks) {
     EXPECT_EQ(error_of(beta->request(method, {{"taskId", id}})).at("message"), "Failed to retrieve task: Task not found")
         << method;
   EXPECT_TRUE(result_of(beta->request("tasks/list")).at("tasks").as_array().empty());
+}
+
+// The tenant's tool lists reach a tool's tasks too. After a reload denies the tool, the tasks
+// it started can no longer be read, awaited or cancelled, and tasks/list leaves them out.
+TEST_F(JobsFixture, TasksOfAToolTheTenantMayNoLongerUseAreRefused) {
+  std::string file = policy();
+  auto p = start(file, "2025-11-25", tasks_caps());
+  std::string id(task_call(*p, "deny-me").at("task").at("taskId").as_string());
+  ASSERT_EQ(result_of(p->request("tasks/list")).at("tasks").as_array().size(), 1u);
+
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  json::object doc = json::parse(text).as_object();
+  doc["tenants"] = json::object{{"test", {{"denyTools", json::array{"stepper"}}}}};
+  write_text(file, json::serialize(doc));
+  ASSERT_TRUE(p->reload_by_sighup()) << p->stderr_text();
+
+  const std::string why =
+      " refused: tool stepper is forbidden for tenant 'test' by the policy (tenants.test.denyTools: \"stepper\")";
+  for (const char* method : {"tasks/get", "tasks/result", "tasks/cancel"}) {
+    json::object e = error_of(p->request(method, {{"taskId", id}}));
+    EXPECT_EQ(e.at("code"), -32003) << method;
+    EXPECT_EQ(e.at("message"), json::value(std::string(method) + why));
+  }
+  EXPECT_TRUE(result_of(p->request("tasks/list")).at("tasks").as_array().empty());
 }
 
 TEST_F(JobsFixture, TasksExtensionIn20260728) {

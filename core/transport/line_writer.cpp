@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <system_error>
 
 #include "util/output_deferral.hpp"
 
@@ -115,7 +116,14 @@ void LineWriter::drain_without_blocking(std::unique_lock<std::mutex>& lock) {
       writing_.erase(0, done);
       pending_.insert(0, writing_);
       writing_.clear();
-      if (!background_.joinable()) background_ = std::thread([this] { background_loop(); });
+      if (!background_.joinable()) {
+        try {
+          background_ = std::thread([this] { background_loop(); });
+        } catch (const std::system_error&) {
+          drain_as_writer(lock);  // no thread to be had: write here, blocking if need be
+          return;
+        }
+      }
       background_wanted_ = background_active_ = true;
       background_cv_.notify_one();
       return;

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -16,10 +18,11 @@ namespace {
 
 class Pipe {
  public:
-  Pipe() {
+  // Roomy by default, so tests that never read do not fill it.
+  explicit Pipe(int capacity = 1 << 20) {
     EXPECT_EQ(::pipe(fds_), 0);
     ::fcntl(fds_[0], F_SETFL, O_NONBLOCK);
-    ::fcntl(fds_[1], F_SETPIPE_SZ, 1 << 20);  // room for the size-cap test without a reader
+    ::fcntl(fds_[1], F_SETPIPE_SZ, capacity);
   }
   ~Pipe() {
     ::close(fds_[0]);
@@ -91,6 +94,36 @@ TEST(OutputDeferral, SizeCapForcesAWrite) {
   EXPECT_LT(out.size(), written) << "the lines after the cap should still wait";
   w.flush();
   EXPECT_EQ(out.size() + p.drain().size(), written);
+}
+
+// A client that writes a long burst before it reads anything: the reader's flush must not block
+// on the full pipe (it would stop reading stdin and both sides would wait for ever); what does
+// not fit leaves later through the background writer, in order.
+TEST(OutputDeferral, FlushNeverBlocksOnAFullPipeAndNothingIsLost) {
+  Pipe p(4096);
+  LineWriter w(p.write_end());
+  std::string expected;
+  auto flushed = std::async(std::launch::async, [&] {
+    OutputDeferral defer(&always);
+    for (int i = 0; i < 2000; ++i) {
+      std::string line = "response " + std::to_string(i) + " " + std::string(40, 'x');
+      w.write_line(line);
+      expected += line + "\n";
+      if (i % 64 == 63) w.flush();
+    }
+    w.flush();
+  });
+  ASSERT_EQ(flushed.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+      << "a deferring writer blocked on a pipe nobody read";
+  std::string got;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (got.size() < expected.size() && std::chrono::steady_clock::now() < deadline) {
+    std::string chunk = p.drain();
+    if (chunk.empty()) std::this_thread::yield();  // the background writer refills the pipe
+    got += chunk;
+  }
+  EXPECT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected) << "lines lost or reordered";
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ void AuditLog::prepare(AuditEntry& e) {
   if (e.timestamp.empty()) e.timestamp = format_audit_timestamp(std::chrono::system_clock::now());
   if (e.trace_id.empty()) e.trace_id = new_trace_id();
   if (e.latency_ms < 0) e.latency_ms = 0;
-  e.input = redactor_->redact(e.input);
+  redactor_->redact_in_place(e.input);
   if (!e.error_message.empty()) e.error_message = redactor_->redact_text(e.error_message);
 }
 

@@ -47,6 +47,8 @@ class Redactor {
   Redactor();
 
   boost::json::value redact(const boost::json::value& v) const;
+  // The same, on the value itself (no copy).
+  void redact_in_place(boost::json::value& v) const;
   std::string redact_text(std::string_view text) const;
   bool is_secret_key(std::string_view key) const;
 
@@ -63,7 +65,6 @@ class Redactor {
     bool has_secret_group;
     std::vector<std::string> triggers;  // built-in patterns only: cheap pre-check words
   };
-  void redact_in_place(boost::json::value& v) const;
   static bool apply(const Pattern& p, std::string& text);
 
   std::vector<std::string> keys_;  // normalised

@@ -17,6 +17,13 @@ TEST(AuditEntry, TimestampIsRfc3339UtcWithMilliseconds) {
   auto t = sys_days{year{2026} / 11 / 26} + hours{14} + minutes{5} + seconds{14} + milliseconds{123};
   EXPECT_EQ(format_audit_timestamp(t), "2026-11-26T14:05:14.123Z");
   EXPECT_EQ(format_audit_timestamp(sys_days{year{1970} / 1 / 1}), "1970-01-01T00:00:00.000Z");
+  // The same second again (formatted from a per-thread cache), other milliseconds, and back.
+  EXPECT_EQ(format_audit_timestamp(t + milliseconds{800}), "2026-11-26T14:05:14.923Z");
+  EXPECT_EQ(format_audit_timestamp(t + milliseconds{877}), "2026-11-26T14:05:15.000Z");
+  EXPECT_EQ(format_audit_timestamp(t - milliseconds{123}), "2026-11-26T14:05:14.000Z");
+  EXPECT_EQ(format_audit_timestamp(sys_days{year{1969} / 12 / 31} + hours{23} + minutes{59} + seconds{59} +
+                                   milliseconds{7}),
+            "1969-12-31T23:59:59.007Z");
   std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
   EXPECT_TRUE(std::regex_match(format_audit_timestamp(system_clock::now()), shape));
 }

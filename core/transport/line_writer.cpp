@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <climits>
 #include <poll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -91,7 +92,28 @@ void LineWriter::drain_without_blocking(std::unique_lock<std::mutex>& lock) {
     lock.unlock();
     std::size_t done = 0;
     bool ok = true, full = false;
-    while (done < writing_.size()) {
+    while (done < writing_.size() && nowait_works_.load(std::memory_order_relaxed)) {
+      // One call for the lot where the kernel supports non-blocking writes per call (pipes
+      // since Linux 5.x): it writes what fits and says EAGAIN for the rest.
+      iovec v{writing_.data() + done, writing_.size() - done};
+      ssize_t n = ::pwritev2(fd_, &v, 1, -1, RWF_NOWAIT);
+      if (n >= 0) {
+        done += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        full = true;
+        break;
+      }
+      if (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS || errno == ESPIPE) {
+        nowait_works_ = false;  // this descriptor or kernel cannot: poll and write PIPE_BUF at a time
+        break;
+      }
+      ok = false;
+      break;
+    }
+    while (ok && !full && done < writing_.size()) {
       pollfd p{fd_, POLLOUT, 0};
       int r = ::poll(&p, 1, 0);
       if (r < 0 && errno == EINTR) continue;

@@ -38,6 +38,9 @@ class LineWriter {
   // bytes, until flush() or another thread's write_line sends them.
   static constexpr std::size_t kDeferLimit = 64 * 1024;
   static constexpr std::size_t kPendingCap = 16 * 1024 * 1024;
+  // Makes non-blocking writes poll and write PIPE_BUF at a time, as on kernels without
+  // pwritev2(RWF_NOWAIT) for pipes (which the writer detects by itself); for tests.
+  void force_poll_writes() { nowait_works_ = false; }
   // Sends whatever is queued without blocking (unless another thread is mid-write: it sends it
   // on its way out); what the descriptor does not take now goes to the background writer.
   void flush();
@@ -80,6 +83,7 @@ class LineWriter {
   bool stopping_ = false;
   std::thread background_;
   std::atomic<bool> closed_{false};
+  std::atomic<bool> nowait_works_{true};  // pwritev2(RWF_NOWAIT) is supported on fd_
 };
 
 }  // namespace toolgate

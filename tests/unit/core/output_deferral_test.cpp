@@ -99,9 +99,10 @@ TEST(OutputDeferral, SizeCapForcesAWrite) {
 // A client that writes a long burst before it reads anything: the reader's flush must not block
 // on the full pipe (it would stop reading stdin and both sides would wait for ever); what does
 // not fit leaves later through the background writer, in order.
-TEST(OutputDeferral, FlushNeverBlocksOnAFullPipeAndNothingIsLost) {
+void fill_a_pipe_nobody_reads(bool poll_writes) {
   Pipe p(4096);
   LineWriter w(p.write_end());
+  if (poll_writes) w.force_poll_writes();
   std::string expected;
   auto flushed = std::async(std::launch::async, [&] {
     OutputDeferral defer(&always);
@@ -125,6 +126,9 @@ TEST(OutputDeferral, FlushNeverBlocksOnAFullPipeAndNothingIsLost) {
   EXPECT_EQ(got.size(), expected.size());
   EXPECT_TRUE(got == expected) << "lines lost or reordered";
 }
+
+TEST(OutputDeferral, FlushNeverBlocksOnAFullPipeAndNothingIsLost) { fill_a_pipe_nobody_reads(false); }
+TEST(OutputDeferral, SameWithPollAndPipeBufWrites) { fill_a_pipe_nobody_reads(true); }
 
 }  // namespace
 }  // namespace toolgate

@@ -45,6 +45,14 @@ struct Input {
   }
 };
 
+// An event one thread signals once and others wait for (bounded by kGuard).
+struct Gate {
+  std::promise<void> p;
+  std::shared_future<void> f = p.get_future().share();
+  void open() { p.set_value(); }
+  void wait() const { f.wait_for(kGuard); }
+};
+
 TEST(ReaderBaton, RunHereIsRefusedOffTheReadingThread) {
   bool ran = false;
   EXPECT_FALSE(ReaderBaton::run_here([&] { ran = true; }));
@@ -95,10 +103,7 @@ TEST(ReaderBaton, QuickCallRunsOnTheReadingThreadWhichKeepsReading) {
 TEST(ReaderBaton, LongCallHandsReadingToAnotherThread) {
   struct World {
     Input in;
-    std::promise<void> release_p;
-    std::shared_future<void> release = release_p.get_future().share();
-    std::promise<void> next_seen_p;
-    std::shared_future<void> next_seen = next_seen_p.get_future().share();
+    Gate release, next_seen;
     std::promise<std::thread::id> slow, next;
     std::promise<bool> holding_back_after_handover;
   };
@@ -111,13 +116,13 @@ TEST(ReaderBaton, LongCallHandsReadingToAnotherThread) {
           ReaderBaton::run_here([&] {
             w->slow.set_value(std::this_thread::get_id());
             // Another thread reading "next" while this call runs: only a handover allows it.
-            w->next_seen.wait_for(kGuard);
+            w->next_seen.wait();
             w->holding_back_after_handover.set_value(ReaderBaton::reading_here());
-            w->release.wait_for(kGuard);
+            w->release.wait();
           });
         } else {
           w->next.set_value(std::this_thread::get_id());
-          w->next_seen_p.set_value();
+          w->next_seen.open();
         }
         return true;
       },
@@ -132,15 +137,14 @@ TEST(ReaderBaton, LongCallHandsReadingToAnotherThread) {
   ASSERT_TRUE(ready(holding));
   EXPECT_FALSE(holding.get()) << "a thread whose baton was taken must not hold output back";
   EXPECT_GE(baton.handovers(), 1u);
-  w->release_p.set_value();
+  w->release.open();
   w->in.push("eof");
 }
 
 TEST(ReaderBaton, CapOnInlineCallsSendsTheRestElsewhere) {
   struct World {
     Input in;
-    std::promise<void> release_p;
-    std::shared_future<void> release = release_p.get_future().share();
+    Gate release;
     std::promise<void> first_started;
     std::promise<bool> second_ran_here;
   };
@@ -152,7 +156,7 @@ TEST(ReaderBaton, CapOnInlineCallsSendsTheRestElsewhere) {
         if (m == "first") {
           ReaderBaton::run_here([&] {
             w->first_started.set_value();
-            w->release.wait_for(kGuard);
+            w->release.wait();
           });
         } else {
           w->second_ran_here.set_value(ReaderBaton::run_here([] {}));
@@ -168,15 +172,14 @@ TEST(ReaderBaton, CapOnInlineCallsSendsTheRestElsewhere) {
   auto second = w->second_ran_here.get_future();
   ASSERT_TRUE(ready(second));
   EXPECT_FALSE(second.get()) << "max_inline 1 with one call running must refuse a second";
-  w->release_p.set_value();
+  w->release.open();
   w->in.push("eof");
 }
 
 TEST(ReaderBaton, TicksFlushWhileACallIsStuckAndAfterEndOfInput) {
   struct World {
     Input in;
-    std::promise<void> release_p;
-    std::shared_future<void> release = release_p.get_future().share();
+    Gate release;
     std::mutex mu;
     std::condition_variable cv;
     int ticks = 0;
@@ -192,7 +195,7 @@ TEST(ReaderBaton, TicksFlushWhileACallIsStuckAndAfterEndOfInput) {
           w->cv.notify_all();
           return false;
         }
-        ReaderBaton::run_here([&] { w->release.wait_for(kGuard); });
+        ReaderBaton::run_here([&] { w->release.wait(); });
         return true;
       },
       1ms, 1,
@@ -211,7 +214,7 @@ TEST(ReaderBaton, TicksFlushWhileACallIsStuckAndAfterEndOfInput) {
   ASSERT_TRUE(w->cv.wait_for(l, kGuard, [&] { return w->ended; }));
   int at_end = w->ticks;
   l.unlock();
-  w->release_p.set_value();  // the stuck call ends after end of input: its output gets flushed
+  w->release.open();  // the stuck call ends after end of input: its output gets flushed
   l.lock();
   EXPECT_TRUE(w->cv.wait_for(l, kGuard, [&] { return w->ticks > at_end; })) << "no flush after end of input";
 }

@@ -2,8 +2,8 @@
 // tool call can run it itself instead of handing it to a worker.
 //
 // Why: on a small VM a hand-off between threads (a futex wake, a context switch) costs more than
-// a quick tool call does, and most of the time a call goes through when it is handed off. The
-// reading thread therefore puts the baton down, runs the call, and picks the baton up again.
+// a quick tool call does, and most calls are quick. So the reading thread puts the baton down,
+// runs the call, and picks the baton up again.
 // While it runs the call, nobody reads stdin. A stand-by thread checks every `handover` tick. If
 // it finds the same put-down still in force on two checks in a row, it takes the baton and
 // starts a fresh reading thread. So a slow or hung call delays ping, cancellation and the next
@@ -27,8 +27,9 @@ class ReaderBaton {
  public:
   // `read_one` reads and handles one message; it returns false to end the loop (end of input).
   // It runs on whichever thread holds the baton, one at a time.
-  // `on_tick` runs on the stand-by thread at every tick while it is awake (the host flushes
-  // responses the reader held back; see LineWriter::DeferScope).
+  // `on_tick` runs on the stand-by thread at each tick over which the reader made no progress
+  // (stuck in a call or blocked), and after end of input until the last in-line call is done:
+  // the host flushes what the reader held back there (see OutputDeferral).
   ReaderBaton(std::function<bool()> read_one, std::chrono::microseconds handover, std::size_t max_inline,
               std::function<void()> on_tick = nullptr);
   ~ReaderBaton();

@@ -8,8 +8,9 @@
 // The stdin reader must never block on stdout: a client that writes a long burst before it
 // reads any response would have its own write blocked on a full stdin pipe while our reader was
 // blocked on a full stdout pipe. So flush(), and anything written inside an OutputDeferral
-// scope, writes only while poll(2) says the descriptor takes more (PIPE_BUF at a time), and hands
-// what is left to a background writer thread that may block. Past kPendingCap bytes queued, a
+// scope, writes only what the descriptor takes now: pwritev2(RWF_NOWAIT) where the kernel
+// supports it, else PIPE_BUF at a time while poll(2) says there is room. It hands the rest to a
+// background writer thread that may block. Past kPendingCap bytes queued, a
 // deferring writer waits (back-pressure on a client that does not read at all).
 // Thread-safe. Destroy it only once nothing more will be written and the peer reads or is gone.
 #pragma once

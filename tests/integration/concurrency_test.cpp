@@ -9,32 +9,11 @@
 namespace json = boost::json;
 using namespace toolgate::testing;
 
-namespace {
-
-// Waits for a notifications/message whose data is `text`.
-void await_log(McpProcess& p, const std::string& text) {
-  auto seen = [&] {
-    for (const auto& m : p.others())
-      if (m.as_object().contains("method") && m.as_object().at("method") == "notifications/message" &&
-          m.as_object().at("params").as_object().at("data") == text.c_str())
-        return true;
-    return false;
-  };
-  for (int i = 0; i < 1000 && !seen(); ++i) {
-    auto m = p.read(std::chrono::milliseconds(10000));
-    if (!m) break;
-    p.others().push_back(*m);
-  }
-  ASSERT_TRUE(seen()) << "plugin never logged '" << text << "'";
-}
-
-}  // namespace
-
 TEST(Concurrency, PingIsAnsweredWhileACallRunsAndResponsesComeOutOfOrder) {
   RunningToolgate tg;
   tg->initialize();
   tg->send_json(call_request(1, "wait_for_release"));
-  await_log(*tg, "waiting for release");
+  ASSERT_TRUE(tg->await_log("waiting for release")) << "plugin never logged 'waiting for release'";
   json::value ping = tg->request("ping");
   EXPECT_TRUE(ping.as_object().contains("result"));
   tg->send_json(call_request(2, "release"));
@@ -49,7 +28,7 @@ TEST(Concurrency, CancelledCallGetsNoResponseAndThePluginSeesIt) {
   RunningToolgate tg;
   tg->initialize();
   tg->send_json(call_request("c1", "honours_cancel"));
-  await_log(*tg, "started");
+  ASSERT_TRUE(tg->await_log("started")) << "plugin never logged 'started'";
   tg->notify("notifications/cancelled", {{"requestId", "c1"}, {"reason", "user pressed stop"}});
   // The plugin observes is_cancelled and counts it; poll that count through the protocol.
   std::string count;

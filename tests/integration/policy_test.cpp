@@ -35,22 +35,6 @@ void replace_file(const std::string& path, const std::string& text) {
   fs::rename(path + ".new", path);
 }
 
-// Waits for the process to report a message (e.g. a log line) on stdout; keeps the others.
-void await_log(McpProcess& p, const std::string& text) {
-  auto seen = [&] {
-    for (const auto& m : p.others())
-      if (m.as_object().contains("method") && m.as_object().at("method") == "notifications/message" &&
-          m.as_object().at("params").as_object().at("data") == text.c_str())
-        return true;
-    return false;
-  };
-  while (!seen()) {
-    auto m = p.read(std::chrono::milliseconds(10000));
-    ASSERT_TRUE(m) << "plugin never logged '" << text << "'";
-    p.others().push_back(*m);
-  }
-}
-
 const std::string kAudit = R"("audit":{"directory":"audit"})";
 
 }  // namespace
@@ -200,7 +184,7 @@ TEST(Reload, ACallInFlightFinishesUnderThePolicyItStartedWith) {
   std::string before = read_text(file);
   tg->initialize();
   tg->send_json(call_request("w", "wait_for_release"));
-  await_log(*tg, "waiting for release");
+  ASSERT_TRUE(tg->await_log("waiting for release")) << "plugin never logged 'waiting for release'";
 
   std::string after =
       anonymous_policy(tg.dir().file("plugins"), kAudit + R"(,"tenants":{"test":{"denyTools":["wait_for_release"]}})");

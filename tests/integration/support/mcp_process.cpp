@@ -227,6 +227,27 @@ void McpProcess::signal(int sig) { ::kill(pid_, sig); }
 
 std::string McpProcess::stderr_text() const { return read_text(stderr_file_); }
 
+bool McpProcess::await_log(const std::string& text, std::chrono::milliseconds timeout) {
+  auto seen = [&] {
+    for (const auto& m : others_) {
+      const auto& o = m.as_object();
+      if (o.contains("method") && o.at("method") == "notifications/message" &&
+          o.at("params").as_object().at("data") == text.c_str())
+        return true;
+    }
+    return false;
+  };
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!seen()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    auto m = read(left);
+    if (!m) return false;
+    others_.push_back(*m);
+  }
+  return true;
+}
+
 bool McpProcess::await_stderr(const std::string& needle, std::size_t count, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {

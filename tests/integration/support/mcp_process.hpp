@@ -75,6 +75,9 @@ class McpProcess {
   // Waits until `needle` occurs at least `count` times in stderr (re-read as it grows) or the
   // deadline passes; true when it did. For events the server reports only on stderr.
   bool await_stderr(const std::string& needle, std::size_t count = 1, std::chrono::milliseconds timeout = 10s);
+  // Waits for a notifications/message whose data is `text` (a plugin's log line), keeping the
+  // messages read meanwhile in others(); true when it came before the timeout.
+  bool await_log(const std::string& text, std::chrono::milliseconds timeout = 10s);
   // Sends SIGHUP and waits until toolgate has finished that reload: plugins are rescanned before
   // the policy is re-read, so the policy's "policy reloaded (SIGHUP)" line marks the end of both.
   // Needs a server started with --config. Notifications are no signal here: an unchanged tool

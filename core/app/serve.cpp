@@ -183,8 +183,8 @@ int run_serve(const CliOptions& cli) {
         }
         return true;
       },
-      kReadingHandover, config->server.workers, [&] { flush_held_back(); });
-  reader.set_before_read([&] { flush_held_back(); });
+      kReadingHandover, config->server.workers, flush_held_back);
+  reader.set_before_read(flush_held_back);
   reader.set_spin(kReadingSpin);
   baton.start();
 

@@ -138,42 +138,43 @@ bool AppPolicy::consent_needed(const Principal& who, const ToolManifest& tool) {
 bool AppPolicy::audit_ready(std::string& why) { return !parts_->audit || parts_->audit->ready(why); }
 
 namespace {
-AuditEntry entry_for(const CallRecord& r, const std::string& policy_digest) {
+// Moves out of the record: callers pass a copy, or one they no longer need.
+AuditEntry entry_for(CallRecord&& r, const std::string& policy_digest) {
   AuditEntry e;
-  e.actor = r.principal.subject;
-  e.tenant = r.principal.tenant;
-  e.tool = r.tool;
-  e.plugin = r.plugin;
-  e.plugin_version = r.plugin_version;
-  e.input = r.input;
+  e.actor = std::move(r.principal.subject);
+  e.tenant = std::move(r.principal.tenant);
+  e.tool = std::move(r.tool);
+  e.plugin = std::move(r.plugin);
+  e.plugin_version = std::move(r.plugin_version);
+  e.input = std::move(r.input);
   e.outcome = parse_outcome(r.outcome).value_or(AuditOutcome::internal);
   e.latency_ms = r.latency_ms;
-  e.error_code = r.error_code;
-  e.error_message = r.error_message;
-  e.request_id = r.request_id;
-  e.trace_id = trace_id_from_traceparent(r.traceparent).value_or("");
-  e.consent_id = r.consent_id;
-  e.job_id = r.job_id;
-  e.client_name = r.client_name;
-  e.client_version = r.client_version;
+  e.error_code = std::move(r.error_code);
+  e.error_message = std::move(r.error_message);
+  e.request_id = std::move(r.request_id);
+  if (!r.traceparent.empty()) e.trace_id = trace_id_from_traceparent(r.traceparent).value_or("");
+  e.consent_id = std::move(r.consent_id);
+  e.job_id = std::move(r.job_id);
+  e.client_name = std::move(r.client_name);
+  e.client_version = std::move(r.client_version);
   e.policy_digest = policy_digest;
-  e.manifest_digest = r.manifest_digest;
+  e.manifest_digest = std::move(r.manifest_digest);
   return e;
 }
 }  // namespace
 
 bool AppPolicy::record(const CallRecord& r, std::string& why) {
   if (!parts_->audit) return true;
-  AuditEntry e = entry_for(r, parts_->config.digest);
+  AuditEntry e = entry_for(CallRecord(r), parts_->config.digest);
   if (parts_->audit->append(e)) return true;
   why = parts_->audit->last_error();
   return false;
 }
 
-void AppPolicy::record_then(const CallRecord& r, RecordDone done) {
+void AppPolicy::record_then(CallRecord r, RecordDone done) {
   if (!parts_->audit) return done(true, "");
   AuditLog* log = parts_->audit.get();
-  log->append_then(entry_for(r, parts_->config.digest), [log, done = std::move(done)](bool ok) {
+  log->append_then(entry_for(std::move(r), parts_->config.digest), [log, done = std::move(done)](bool ok) {
     done(ok, ok ? std::string() : log->last_error());
   });
 }

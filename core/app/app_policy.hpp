@@ -32,7 +32,7 @@ class AppPolicy : public CallPolicy {
   bool consent_needed(const Principal& who, const ToolManifest& tool) override;
   bool audit_ready(std::string& why) override;
   bool record(const CallRecord& record, std::string& why) override;
-  void record_then(const CallRecord& record, RecordDone done) override;
+  void record_then(CallRecord record, RecordDone done) override;
   void set_completion_scope(CompletionScope scope) override;
   // Shutdown: waits until every entry record_then() queued is written and answered.
   bool wait_audit_idle(std::chrono::steady_clock::time_point deadline);

@@ -44,8 +44,8 @@ class LivePolicy : public CallPolicy {
   }
   bool audit_ready(std::string& why) override { return current()->audit_ready(why); }
   bool record(const CallRecord& record, std::string& why) override { return current()->record(record, why); }
-  void record_then(const CallRecord& record, RecordDone done) override {
-    current()->record_then(record, std::move(done));
+  void record_then(CallRecord record, RecordDone done) override {
+    current()->record_then(std::move(record), std::move(done));
   }
   // Set once before serving; AppPolicy hands it on to the policies reloads build from it.
   void set_completion_scope(CompletionScope scope) override { current()->set_completion_scope(std::move(scope)); }

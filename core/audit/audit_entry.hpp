@@ -96,6 +96,8 @@ std::string new_audit_id();
 // The canonical text up to, not including, the `prev` member: `{"id":...,"manifestDigest":"..."`.
 // Split out so the expensive part is built outside the log's lock.
 std::string canonical_prefix(const AuditEntry& e);
+// The same, appended to `out` (the audit writer builds a whole batch in one buffer).
+void append_canonical_prefix(std::string& out, const AuditEntry& e);
 // prefix + `,"prev":"<prev>"}`: the bytes the chain hashes.
 std::string canonical_from_prefix(std::string_view prefix, std::string_view prev);
 // canonical text with the hash member added: the line written to the file (without newline).

@@ -15,7 +15,7 @@ namespace toolgate {
 namespace json = boost::json;
 
 struct AuditLog::Pending {
-  std::string prefix;  // canonical text before `prev`, built by the caller's thread
+  std::string prefix;  // append(): canonical text before `prev`, built by the caller's thread
   AuditEntry* entry = nullptr;
   bool done = false;
   bool ok = false;
@@ -99,8 +99,11 @@ void AuditLog::append_then(AuditEntry e, std::function<void(bool ok)> then) {
   auto p = std::make_unique<Pending>();
   p->owned = std::make_unique<AuditEntry>(std::move(e));
   p->entry = p->owned.get();
-  prepare(*p->entry);
-  p->prefix = canonical_prefix(*p->entry);  // the costly serialisation, outside any lock
+  // The time the call ended. Ids, redaction and serialisation are left to write_batch, which
+  // builds the line straight into the batch (usually on this same thread: the stdin reader
+  // defers its entries and writes them at its next flush).
+  if (p->entry->timestamp.empty())
+    p->entry->timestamp = format_audit_timestamp(std::chrono::system_clock::now());
   p->then = then ? std::move(then) : [](bool) {};  // non-empty: that is what marks it asynchronous
   {
     std::lock_guard q(queue_mu_);
@@ -213,19 +216,32 @@ bool AuditLog::wait_idle(std::chrono::steady_clock::time_point deadline) {
   return idle_.wait_until(q, deadline, [&] { return async_pending_ == 0 && !async_writer_; });
 }
 
+// The whole batch is built in batch_text_ and goes to the sink as one block: one pass through
+// spdlog and one write(2) however many entries it holds.
 std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& batch) {
   std::string error;
-  std::vector<std::string> lines;  // for the taps, once the file has them
+  batch_text_.clear();
+  line_ends_.clear();
   AuditFileSink::Acquired state;
   bool ok = false;
   try {
     ok = sink_.acquire(state, error);
     if (ok && state.moved_on_to) last_hash_ = *state.moved_on_to;  // another process wrote
-    if (ok && state.scanned) ok = after_scan(state.tail, lines, error);
-    for (std::size_t i = 0; ok && i < batch.size(); ++i) {
-      chain_line(batch[i]->prefix, batch[i]->entry, lines);
-      ok = sink_.write_line(lines.back(), error);
-    }
+    if (ok && state.scanned) after_scan(state.tail);
+    if (ok)
+      for (Pending* p : batch) {
+        std::size_t start = batch_text_.size();
+        if (p->prefix.empty()) {  // an append_then() entry, as its caller left it
+          prepare(*p->entry);
+          append_canonical_prefix(batch_text_, *p->entry);
+        } else {
+          batch_text_.append(p->prefix);
+        }
+        chain_line(start, p->entry);
+      }
+    // The sink ends the block with the last line's newline.
+    if (ok && !batch_text_.empty())
+      ok = sink_.write_line(std::string_view(batch_text_).substr(0, batch_text_.size() - 1), error);
     if (ok) ok = sink_.flush(error);
   } catch (const std::exception& e) {  // e.g. out of memory: refuse the batch, keep the chain sane
     ok = false;
@@ -234,8 +250,11 @@ std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& bat
   if (ok) {
     sink_.commit(last_hash_);
     committed_hash_ = last_hash_;
-    for (const auto& line : lines)
-      for (auto& tap : taps_) tap->publish(line);
+    std::size_t from = 0;
+    for (std::size_t end : line_ends_) {
+      for (auto& tap : taps_) tap->publish(std::string_view(batch_text_).substr(from, end - from));
+      from = end + 1;
+    }
   } else {
     sink_.abort();  // the file may end in a torn line now: everyone re-reads before writing
     last_hash_ = committed_hash_;
@@ -253,17 +272,22 @@ std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& bat
   return async_done;
 }
 
-void AuditLog::chain_line(const std::string& prefix, AuditEntry* e, std::vector<std::string>& lines) {
-  std::string canonical = canonical_from_prefix(prefix, last_hash_);
-  std::string hash = hasher_.link(last_hash_, canonical);
-  lines.push_back(line_with_hash(canonical, hash));
+// batch_text_ holds the entry's canonical prefix from `start` on: close it with `prev`, hash that
+// (the canonical text), then swap the closing brace for the `hash` member and end the line.
+void AuditLog::chain_line(std::size_t start, AuditEntry* e) {
+  std::string& text = batch_text_;
+  text.append(",\"prev\":\"").append(last_hash_).append("\"}");
+  std::string hash = hasher_.link(last_hash_, std::string_view(text).substr(start));
+  text.pop_back();
+  text.append(",\"hash\":\"").append(hash).append("\"}\n");
+  line_ends_.push_back(text.size() - 1);
   e->prev = last_hash_;
   e->hash = hash;
   last_hash_ = std::move(hash);
 }
 
 // Where does the chain continue, and is there damage to record first?
-bool AuditLog::after_scan(const ChainTail& tail, std::vector<std::string>& lines, std::string& error) {
+void AuditLog::after_scan(const ChainTail& tail) {
   bool had_chain = !committed_hash_.empty();
   if (tail.last_hash)
     last_hash_ = *tail.last_hash;
@@ -282,7 +306,7 @@ bool AuditLog::after_scan(const ChainTail& tail, std::vector<std::string>& lines
     reason = "files_missing";
     details["directory"] = config_.directory;
   } else {
-    return true;
+    return;
   }
   AuditEntry r;
   r.id = new_audit_id();
@@ -294,8 +318,9 @@ bool AuditLog::after_scan(const ChainTail& tail, std::vector<std::string>& lines
   r.error_code = reason;
   r.trace_id = new_trace_id();
   spdlog::warn("audit: {} in {}; recorded in the chain as an audit_recovered entry", reason, config_.directory);
-  chain_line(canonical_prefix(r), &r, lines);
-  return sink_.write_line(lines.back(), error);
+  std::size_t start = batch_text_.size();
+  append_canonical_prefix(batch_text_, r);
+  chain_line(start, &r);
 }
 
 // Logs state changes once (not per call) and counts refused or lost entries.

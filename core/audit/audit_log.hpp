@@ -15,7 +15,7 @@
 // last hash in memory after an `audit_recovered` entry with errorCode "files_missing".
 //
 // Group commit: concurrent append() calls queue their entries; whichever thread gets to write
-// takes the whole queue and writes it with one write(2) (and one fsync), then every caller in
+// takes the whole queue and writes it as one block with one write(2) (and one fsync), then every caller in
 // the batch returns. Each entry is still in the file before its own append() returns. If the
 // batch's write fails, every entry in it is refused.
 // append_then() is the same without waiting: the caller queues its entry and moves on, and the
@@ -124,8 +124,9 @@ class AuditLog {
   void write_queued(std::size_t rounds);
   // Runs the continuations of written asynchronous entries (no lock held) and frees them.
   void complete(std::vector<Pending*>& done);
-  void chain_line(const std::string& prefix, AuditEntry* e, std::vector<std::string>& lines);
-  bool after_scan(const ChainTail& tail, std::vector<std::string>& lines, std::string& error);
+  void chain_line(std::size_t start, AuditEntry* e);
+  // Adds an audit_recovered entry to the batch when the scan found damage to record.
+  void after_scan(const ChainTail& tail);
   void report(bool ok, const std::string& error, std::size_t entries);
 
   AuditConfig config_;
@@ -143,6 +144,8 @@ class AuditLog {
   std::mutex write_mu_;  // held by the one thread writing a batch; guards everything below
   ChainHasher hasher_;
   AuditFileSink sink_;
+  std::string batch_text_;      // the batch being written: its lines, each ending in "\n"
+  std::vector<std::size_t> line_ends_;  // where each line of batch_text_ ends (for the taps)
   std::string last_hash_;       // chain end including buffered lines; empty until known
   std::string committed_hash_;  // chain end as flushed to the file
   mutable std::mutex error_mu_;

@@ -104,6 +104,9 @@ Redactor::Redactor(const std::vector<std::string>& keys, const std::vector<std::
       Pattern compiled{boost::regex(p, kFlags), p.find("(?<secret>") != std::string::npos, {}};
       for (const auto& b : builtins())
         if (p == b.pattern) compiled.triggers = b.triggers;
+      if (compiled.triggers.empty()) untriggered_pattern_ = true;
+      for (const auto& t : compiled.triggers)
+        triggers_by_first_[static_cast<unsigned char>(t.front())].push_back(t);
       patterns_.push_back(std::move(compiled));
     } catch (const boost::regex_error& e) {
       throw std::invalid_argument("invalid redaction pattern '" + p + "': " + e.what());
@@ -130,7 +133,33 @@ bool Redactor::is_secret_key(std::string_view key) const {
   return false;
 }
 
+namespace {
+char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+}  // namespace
+
+// The common case costs no copy: a text that holds no literal, no trigger word of a built-in
+// pattern, and meets no configured pattern (those always run) is left as it is. One pass over
+// the text finds every trigger word, through the index of their first letters.
+bool Redactor::may_need_redaction(std::string_view text) const {
+  {
+    std::shared_lock lock(literals_mu_);
+    for (const auto& lit : literals_)
+      if (text.find(lit) != std::string_view::npos) return true;
+  }
+  if (untriggered_pattern_) return true;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    for (const std::string& t : triggers_by_first_[static_cast<unsigned char>(lower_ascii(text[i]))]) {
+      if (t.size() > text.size() - i) continue;
+      std::size_t k = 1;
+      while (k < t.size() && lower_ascii(text[i + k]) == t[k]) ++k;
+      if (k == t.size()) return true;
+    }
+  }
+  return false;
+}
+
 std::string Redactor::redact_text(std::string_view text) const {
+  if (!may_need_redaction(text)) return std::string(text);
   std::string out(text);
   {
     std::shared_lock lock(literals_mu_);
@@ -208,6 +237,7 @@ void Redactor::redact_in_place(json::value& v) const {
       break;
     case json::kind::string: {
       const json::string& s = v.get_string();
+      if (!may_need_redaction(std::string_view(s.data(), s.size()))) break;
       std::string r = redact_text(std::string_view(s.data(), s.size()));
       if (r.size() != s.size() || std::string_view(r) != std::string_view(s.data(), s.size())) v = r;
       break;

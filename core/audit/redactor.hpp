@@ -22,6 +22,7 @@
 #include <boost/json.hpp>
 #include <boost/regex.hpp>
 
+#include <array>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -66,9 +67,14 @@ class Redactor {
     std::vector<std::string> triggers;  // built-in patterns only: cheap pre-check words
   };
   static bool apply(const Pattern& p, std::string& text);
+  bool may_need_redaction(std::string_view text) const;
 
   std::vector<std::string> keys_;  // normalised
   std::vector<Pattern> patterns_;
+  // Trigger words of the built-in patterns, by first (lower-case) byte; and whether a pattern
+  // without triggers (a configured one) must run on every text.
+  std::array<std::vector<std::string>, 256> triggers_by_first_;
+  bool untriggered_pattern_ = false;
   mutable std::shared_mutex literals_mu_;
   std::vector<std::string> literals_;
 };

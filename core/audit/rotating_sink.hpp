@@ -3,9 +3,9 @@
 // What it adds to the plain sink, because an audit trail must not lose entries silently:
 //  - the directory is created 0700 if missing, every file (rotations too) is created 0600 and
 //    close-on-exec;
-//  - writes are buffered (64 KiB) so a group of entries costs one write(2); flush() hands
-//    them to the kernel (and fsyncs when configured); every failure is reported (an error
-//    handler on the logger plus ferror), never swallowed;
+//  - the stream is unbuffered and AuditLog passes a whole batch of entries to one write_line(),
+//    so a batch costs one write(2) and no stdio copy; flush() fsyncs when configured; every
+//    failure is reported (an error handler on the logger plus ferror), never swallowed;
 //  - a rotation whose rename fails is an error, not (as in plain spdlog) a truncated file;
 //  - several processes can share the directory (AuditDirLock): before each batch the sink
 //    takes the directory lock and checks that the path still names the file it holds (not
@@ -51,9 +51,10 @@ class AuditFileSink {
   // Takes the directory lock and makes sure the right file is open. On failure returns false
   // with `error` and holds nothing.
   bool acquire(Acquired& state, std::string& error);
-  // Buffers one line plus "\n" (a rotation may happen here).
+  // Buffers one line plus "\n" (a rotation may happen here, before the line). `line` may be
+  // several lines joined by "\n": they then stay together in one file.
   bool write_line(std::string_view line, std::string& error);
-  // Hands everything buffered to the kernel (and fsyncs when configured).
+  // Makes sure everything written is with the kernel (and fsyncs when configured).
   bool flush(std::string& error);
   // Ends a successful batch: publishes the chain end to other processes, unlocks.
   void commit(const std::string& last_hash);

@@ -87,7 +87,8 @@ class CallPolicy {
   // be), possibly on another thread and possibly before record_then() returns. The response
   // must be sent from `done`, never before it. The default records synchronously.
   using RecordDone = std::function<void(bool recorded, const std::string& why)>;
-  virtual void record_then(const CallRecord& record, RecordDone done) {
+  // Takes the record by value: the entry is built from it by moving, not copying again.
+  virtual void record_then(CallRecord record, RecordDone done) {
     std::string why;
     bool ok = this->record(record, why);
     done(ok, why);

@@ -36,7 +36,7 @@ TEST(AuditFailClosed, DevFullRefusesThenRecovers) {
   AuditEntry e = test::sample_entry(1);
   EXPECT_FALSE(log.append(e));
   EXPECT_FALSE(log.healthy());
-  EXPECT_EQ(log.last_error(), "audit log " + tmp.path() + ": Failed flush to file " + tmp.sub("audit.jsonl") +
+  EXPECT_EQ(log.last_error(), "audit log " + tmp.path() + ": Failed writing to file " + tmp.sub("audit.jsonl") +
                                   ": No space left on device");
   for (int i = 2; i < 5; ++i) {  // keeps refusing, keeps retrying, logs once
     AuditEntry again = test::sample_entry(i);

@@ -58,6 +58,21 @@ TEST(Redactor, BearerToken) {
   EXPECT_EQ(r.redact_text("bearer tokens are fine to mention"), "bearer tokens are fine to mention");
 }
 
+// Built-in patterns run only when one of their trigger words occurs (found in one pass, by first
+// letter); the words are matched in any case and anywhere, first and last position included.
+TEST(Redactor, TriggerWordsAreFoundInAnyCaseAndPosition) {
+  Redactor r;
+  EXPECT_EQ(r.redact_text("BEARER abcDEF123456.xyz"), "BEARER [REDACTED]");
+  EXPECT_EQ(r.redact_text("id AKIAABCDEFGHIJKLMNOP"), "id [REDACTED]");
+  EXPECT_EQ(r.redact_text(kJwt), "[REDACTED]");
+  EXPECT_EQ(r.redact_text("x" + kPem), "x[REDACTED]");
+  EXPECT_EQ(r.redact_text("conn PassWord=hunter2"), "conn PassWord=[REDACTED]");
+  EXPECT_EQ(r.redact_text("no secrets here, just xxxx and akia"), "no secrets here, just xxxx and akia");
+  json::value v = json::parse(R"({"note": "Bearer abcDEF123456.xyz", "plain": "nothing to see"})");
+  r.redact_in_place(v);
+  EXPECT_EQ(json::serialize(v), R"({"note":"Bearer [REDACTED]","plain":"nothing to see"})");
+}
+
 TEST(Redactor, PemPrivateKeyBlock) {
   Redactor r;
   EXPECT_EQ(r.redact_text("key:\n" + kPem + "\nend"), "key:\n[REDACTED]\nend");

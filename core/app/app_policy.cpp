@@ -173,10 +173,7 @@ bool AppPolicy::record(const CallRecord& r, std::string& why) {
 
 void AppPolicy::record_then(CallRecord r, RecordDone done) {
   if (!parts_->audit) return done(true, "");
-  AuditLog* log = parts_->audit.get();
-  log->append_then(entry_for(std::move(r), parts_->config.digest), [log, done = std::move(done)](bool ok) {
-    done(ok, ok ? std::string() : log->last_error());
-  });
+  parts_->audit->append_then(entry_for(std::move(r), parts_->config.digest), std::move(done));
 }
 
 void AppPolicy::set_completion_scope(CompletionScope scope) {

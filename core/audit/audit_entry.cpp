@@ -24,6 +24,12 @@ std::optional<AuditOutcome> parse_outcome(std::string_view name) {
 }
 
 std::string format_audit_timestamp(std::chrono::system_clock::time_point t) {
+  char buf[kAuditTimestampSize];
+  put_audit_timestamp(buf, t);
+  return std::string(buf, sizeof buf);
+}
+
+void put_audit_timestamp(char (&out)[kAuditTimestampSize], std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
   auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -43,12 +49,11 @@ std::string format_audit_timestamp(std::chrono::system_clock::time_point t) {
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     cached_secs = secs;
   }
-  std::string out(cached);
-  out.push_back(static_cast<char>('0' + millis / 100));
-  out.push_back(static_cast<char>('0' + millis / 10 % 10));
-  out.push_back(static_cast<char>('0' + millis % 10));
-  out.push_back('Z');
-  return out;
+  std::memcpy(out, cached, 20);  // "YYYY-MM-DDTHH:MM:SS."
+  out[20] = static_cast<char>('0' + millis / 100);
+  out[21] = static_cast<char>('0' + millis / 10 % 10);
+  out[22] = static_cast<char>('0' + millis % 10);
+  out[23] = 'Z';
 }
 
 namespace {
@@ -191,27 +196,39 @@ void optional_member(std::string& out, const char* key, std::string_view value) 
 
 }  // namespace
 
-std::string new_trace_id() {
+void put_trace_id(char (&out)[32]) {
   unsigned char b[16];
   t_pool.take(b, sizeof b);
-  std::string out(32, '0');
-  put_hex(out.data(), b, sizeof b);
-  return out;
+  put_hex(out, b, sizeof b);
 }
 
-std::string new_audit_id() {
+void put_audit_id(char (&out)[36]) {
   unsigned char b[16];
   t_pool.take(b, sizeof b);
   b[6] = (b[6] & 0x0f) | 0x40;  // version 4
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
-  std::string out(36, '-');     // 8-4-4-4-12
-  char* o = out.data();
-  o = put_hex(o, b, 4) + 1;
-  o = put_hex(o, b + 4, 2) + 1;
-  o = put_hex(o, b + 6, 2) + 1;
-  o = put_hex(o, b + 8, 2) + 1;
+  char* o = out;                // 8-4-4-4-12
+  o = put_hex(o, b, 4);
+  *o++ = '-';
+  o = put_hex(o, b + 4, 2);
+  *o++ = '-';
+  o = put_hex(o, b + 6, 2);
+  *o++ = '-';
+  o = put_hex(o, b + 8, 2);
+  *o++ = '-';
   put_hex(o, b + 10, 6);
-  return out;
+}
+
+std::string new_trace_id() {
+  char buf[32];
+  put_trace_id(buf);
+  return std::string(buf, sizeof buf);
+}
+
+std::string new_audit_id() {
+  char buf[36];
+  put_audit_id(buf);
+  return std::string(buf, sizeof buf);
 }
 
 std::string canonical_prefix(const AuditEntry& e) {
@@ -221,10 +238,13 @@ std::string canonical_prefix(const AuditEntry& e) {
   return out;
 }
 
-void append_canonical_prefix(std::string& out, const AuditEntry& e) {
+void append_canonical_prefix(std::string& out, const AuditEntry& e, const GeneratedFields* generated) {
+  auto pick = [&](const std::string& own, std::string_view GeneratedFields::*field) -> std::string_view {
+    return own.empty() && generated ? generated->*field : std::string_view(own);
+  };
   out.append("{\"id\":");
-  append_json_string(out, e.id);
-  member(out, "\"timestamp\":", e.timestamp);
+  append_json_string(out, pick(e.id, &GeneratedFields::id));
+  member(out, "\"timestamp\":", pick(e.timestamp, &GeneratedFields::timestamp));
   member(out, "\"actor\":", e.actor);
   member(out, "\"tenant\":", e.tenant);
   member(out, "\"tool\":", e.tool);
@@ -241,7 +261,7 @@ void append_canonical_prefix(std::string& out, const AuditEntry& e) {
     out.append(",\"requestId\":");
     append_json_value(out, e.request_id);
   }
-  member(out, "\"traceId\":", e.trace_id);
+  member(out, "\"traceId\":", pick(e.trace_id, &GeneratedFields::trace_id));
   optional_member(out, "\"consentId\":", e.consent_id);
   optional_member(out, "\"jobId\":", e.job_id);
   optional_member(out, "\"clientName\":", e.client_name);

@@ -81,6 +81,9 @@ struct AuditEntry {
 
 // "2026-11-26T14:05:14.123Z".
 std::string format_audit_timestamp(std::chrono::system_clock::time_point t);
+inline constexpr std::size_t kAuditTimestampSize = 24;
+// The same into a buffer, without allocating (the audit writer's path).
+void put_audit_timestamp(char (&out)[kAuditTimestampSize], std::chrono::system_clock::time_point t);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)"; nullopt when malformed.
 // Keeps milliseconds (unlike identity/time_format.hpp, which keeps whole seconds for key files).
 std::optional<std::chrono::system_clock::time_point> parse_audit_time(std::string_view text);
@@ -92,12 +95,21 @@ std::optional<std::string> trace_id_from_traceparent(std::string_view traceparen
 std::string new_trace_id();
 // A fresh random UUID v4 for an entry's id.
 std::string new_audit_id();
+// The same two into buffers, without allocating.
+void put_trace_id(char (&out)[32]);
+void put_audit_id(char (&out)[36]);
+
+// Values for the fields an entry leaves empty, filled in as the line is written.
+struct GeneratedFields {
+  std::string_view id, timestamp, trace_id;
+};
 
 // The canonical text up to, not including, the `prev` member: `{"id":...,"manifestDigest":"..."`.
 // Split out so the expensive part is built outside the log's lock.
 std::string canonical_prefix(const AuditEntry& e);
-// The same, appended to `out` (the audit writer builds a whole batch in one buffer).
-void append_canonical_prefix(std::string& out, const AuditEntry& e);
+// The same, appended to `out` (the audit writer builds a whole batch in one buffer). Empty id,
+// timestamp and traceId come from `generated` when given.
+void append_canonical_prefix(std::string& out, const AuditEntry& e, const GeneratedFields* generated = nullptr);
 // prefix + `,"prev":"<prev>"}`: the bytes the chain hashes.
 std::string canonical_from_prefix(std::string_view prefix, std::string_view prev);
 // canonical text with the hash member added: the line written to the file (without newline).

@@ -20,8 +20,9 @@ struct AuditLog::Pending {
   bool done = false;
   bool ok = false;
   // append_then(): the entry lives here and `then` finishes it; append() waits on its stack.
-  std::unique_ptr<AuditEntry> owned;
-  std::function<void(bool)> then;
+  AuditEntry owned;
+  std::chrono::system_clock::time_point ended;  // when append_then() was called
+  Done then;
   bool async() const { return static_cast<bool>(then); }
 };
 
@@ -60,6 +61,10 @@ void AuditLog::prepare(AuditEntry& e) {
   if (e.id.empty()) e.id = new_audit_id();
   if (e.timestamp.empty()) e.timestamp = format_audit_timestamp(std::chrono::system_clock::now());
   if (e.trace_id.empty()) e.trace_id = new_trace_id();
+  scrub(e);
+}
+
+void AuditLog::scrub(AuditEntry& e) {
   if (e.latency_ms < 0) e.latency_ms = 0;
   redactor_->redact_in_place(e.input);
   if (!e.error_message.empty()) e.error_message = redactor_->redact_text(e.error_message);
@@ -92,19 +97,24 @@ bool AuditLog::append(AuditEntry& e) {
 }
 
 void AuditLog::append_then(AuditEntry e, std::function<void(bool ok)> then) {
+  if (!then) return append_then(std::move(e), Done([](bool, const std::string&) {}));
+  append_then(std::move(e), Done([then = std::move(then)](bool ok, const std::string&) { then(ok); }));
+}
+
+void AuditLog::append_then(AuditEntry e, Done then) {
   if (!config_.enabled) {
-    then(true);
+    if (then) then(true, std::string());
     return;
   }
   auto p = std::make_unique<Pending>();
-  p->owned = std::make_unique<AuditEntry>(std::move(e));
-  p->entry = p->owned.get();
+  p->owned = std::move(e);
+  p->entry = &p->owned;
   // The time the call ended. Ids, redaction and serialisation are left to write_batch, which
   // builds the line straight into the batch (usually on this same thread: the stdin reader
-  // defers its entries and writes them at its next flush).
-  if (p->entry->timestamp.empty())
-    p->entry->timestamp = format_audit_timestamp(std::chrono::system_clock::now());
-  p->then = then ? std::move(then) : [](bool) {};  // non-empty: that is what marks it asynchronous
+  // defers its entries and writes them at its next flush) without allocating for them.
+  p->ended = std::chrono::system_clock::now();
+  // Non-empty: that is what marks it asynchronous.
+  p->then = then ? std::move(then) : Done([](bool, const std::string&) {});
   {
     std::lock_guard q(queue_mu_);
     queue_.push_back(p.release());
@@ -157,12 +167,15 @@ void AuditLog::complete(std::vector<Pending*>& done) {
   if (done.empty()) return;
   bool open_mode = config_.fail_mode == AuditConfig::FailMode::open;
   auto run = [&] {
+    std::string error;  // the same for the whole batch
     for (Pending* raw : done) {
       std::unique_ptr<Pending> p(raw);
+      bool ok = p->ok || open_mode;
+      if (!ok && error.empty()) error = last_error();
       try {
-        p->then(p->ok || open_mode);
+        p->then(ok, ok ? std::string() : error);
       } catch (const std::exception& ex) {  // a continuation must not take the writer down
-        spdlog::error("audit: a continuation failed after entry {} was written: {}", p->entry->id, ex.what());
+        spdlog::error("audit: a continuation failed after its entry was written: {}", ex.what());
       }
     }
   };
@@ -232,12 +245,17 @@ std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& bat
       for (Pending* p : batch) {
         std::size_t start = batch_text_.size();
         if (p->prefix.empty()) {  // an append_then() entry, as its caller left it
-          prepare(*p->entry);
-          append_canonical_prefix(batch_text_, *p->entry);
+          scrub(*p->entry);
+          char id[36], timestamp[kAuditTimestampSize], trace[32];
+          put_audit_id(id);
+          put_audit_timestamp(timestamp, p->ended);
+          put_trace_id(trace);
+          GeneratedFields generated{{id, sizeof id}, {timestamp, sizeof timestamp}, {trace, sizeof trace}};
+          append_canonical_prefix(batch_text_, *p->entry, &generated);
         } else {
           batch_text_.append(p->prefix);
         }
-        chain_line(start, p->entry);
+        chain_line(start, p->async() ? nullptr : p->entry);  // nobody reads an async entry's links
       }
     // The sink ends the block with the last line's newline.
     if (ok && !batch_text_.empty())
@@ -281,8 +299,10 @@ void AuditLog::chain_line(std::size_t start, AuditEntry* e) {
   text.pop_back();
   text.append(",\"hash\":\"").append(hash).append("\"}\n");
   line_ends_.push_back(text.size() - 1);
-  e->prev = last_hash_;
-  e->hash = hash;
+  if (e) {
+    e->prev = last_hash_;
+    e->hash = hash;
+  }
   last_hash_ = std::move(hash);
 }
 
@@ -320,7 +340,7 @@ void AuditLog::after_scan(const ChainTail& tail) {
   spdlog::warn("audit: {} in {}; recorded in the chain as an audit_recovered entry", reason, config_.directory);
   std::size_t start = batch_text_.size();
   append_canonical_prefix(batch_text_, r);
-  chain_line(start, &r);
+  chain_line(start, nullptr);
 }
 
 // Logs state changes once (not per call) and counts refused or lost entries.

@@ -80,6 +80,9 @@ class AuditLog {
   // last_error()). It runs on the thread that writes the batch, which may be this one before
   // append_then() returns; it runs without any of the log's locks held, so it may append again.
   void append_then(AuditEntry e, std::function<void(bool ok)> then);
+  // The same, with last_error() handed to the continuation when ok is false (no wrapper needed).
+  using Done = std::function<void(bool ok, const std::string& error)>;
+  void append_then(AuditEntry e, Done then);
   // A thread inside an OutputDeferral scope only queues its entry (up to kDeferEntries queued)
   // and leaves the writing to flush_deferred(), which its owner calls soon (the stdin reader:
   // before it reads again). Pipelined calls then share batches even though one thread runs them.
@@ -117,6 +120,8 @@ class AuditLog {
   struct Pending;
   // Fills the generated fields and redacts: the work each caller does on its own thread.
   void prepare(AuditEntry& e);
+  // Redacts and clamps, leaving generated fields to the writer (append_then entries).
+  void scrub(AuditEntry& e);
   // Writes every queued entry (group commit) and marks each done; called with write_mu_ held.
   // Returns the batch's asynchronous entries, which the caller completes after unlocking.
   std::vector<Pending*> write_batch(std::vector<Pending*>& batch);
@@ -124,6 +129,7 @@ class AuditLog {
   void write_queued(std::size_t rounds);
   // Runs the continuations of written asynchronous entries (no lock held) and frees them.
   void complete(std::vector<Pending*>& done);
+  // `e` (may be null) gets its prev and hash.
   void chain_line(std::size_t start, AuditEntry* e);
   // Adds an audit_recovered entry to the batch when the scan found damage to record.
   void after_scan(const ChainTail& tail);

@@ -298,7 +298,8 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
     rec.plugin = "toolgate";  // a host tool
     rec.plugin_version = server_.options().server_version;
   }
-  rec.principal = principal_;
+  rec.principal.subject = principal_.subject;  // all an audit entry records of the principal
+  rec.principal.tenant = principal_.tenant;
   rec.input = args_;
   rec.outcome = outcome;
   rec.error_code = error_code;

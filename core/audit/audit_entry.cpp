@@ -41,7 +41,7 @@ void put_audit_timestamp(char (&out)[kAuditTimestampSize], std::chrono::system_c
   // Entries come many per second: the date and time up to the second are formatted once per
   // second per thread, and only the milliseconds each time.
   thread_local std::time_t cached_secs = -1;
-  thread_local char cached[32];
+  thread_local char cached[64];  // room for any int, so the compiler can see nothing is cut
   if (secs != cached_secs) {
     std::tm tm{};
     gmtime_r(&secs, &tm);

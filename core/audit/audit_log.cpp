@@ -277,6 +277,11 @@ std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& bat
     sink_.abort();  // the file may end in a torn line now: everyone re-reads before writing
     last_hash_ = committed_hash_;
   }
+  // Kept for the next batch, unless a batch of large inputs made it big.
+  if (batch_text_.capacity() > kKeptBatchBytes) {
+    std::string().swap(batch_text_);
+    std::vector<std::size_t>().swap(line_ends_);
+  }
   std::vector<Pending*> async_done;
   for (Pending* p : batch) {
     if (!ok) p->entry->prev.clear(), p->entry->hash.clear();

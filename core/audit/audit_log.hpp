@@ -151,6 +151,7 @@ class AuditLog {
   ChainHasher hasher_;
   AuditFileSink sink_;
   std::string batch_text_;      // the batch being written: its lines, each ending in "\n"
+  static constexpr std::size_t kKeptBatchBytes = 8u << 20;
   std::vector<std::size_t> line_ends_;  // where each line of batch_text_ ends (for the taps)
   std::string last_hash_;       // chain end including buffered lines; empty until known
   std::string committed_hash_;  // chain end as flushed to the file

@@ -124,6 +124,59 @@ TEST(Reload, RenamingANewFileOverThePolicyReloadsIt) {
   EXPECT_EQ(listed_tools(*tg), (std::set<std::string>{"echo"}));
 }
 
+// A Kubernetes ConfigMap mount: DIR/policy.json -> ..data/policy.json and ..data -> ..<version>.
+// An update writes a new version directory and renames a new ..data link over the old one; no
+// event ever names policy.json, yet the new policy must take over.
+TEST(Reload, SwappingAConfigMapsDataLinkReloadsIt) {
+  TempDir t;
+  std::string plugins = t.file("plugins");
+  fs::create_directory(plugins);
+  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  std::string mount = t.file("config");
+  fs::create_directories(mount + "/..v1");
+  write_text(mount + "/..v1/policy.json", anonymous_policy(plugins));
+  fs::create_directory_symlink("..v1", mount + "/..data");
+  fs::create_symlink("..data/policy.json", mount + "/policy.json");
+  McpProcess p({{"serve", "--config", mount + "/policy.json"}});
+  p.initialize();
+  EXPECT_EQ(text_of(p.call_tool("echo", {{"text", "a"}})), "a");
+
+  fs::create_directories(mount + "/..v2");
+  write_text(mount + "/..v2/policy.json", anonymous_policy(plugins, R"("tenants":{"test":{"denyTools":["echo"]}})"));
+  fs::create_directory_symlink("..v2", mount + "/..data_tmp");
+  fs::rename(mount + "/..data_tmp", mount + "/..data");
+  ASSERT_TRUE(p.await_stderr("policy reloaded (file change)")) << p.stderr_text();
+  EXPECT_EQ(error_code_of(p.call_tool("echo", {{"text", "b"}})), "forbidden");
+
+  // The next update goes through the new target as well.
+  fs::create_directories(mount + "/..v3");
+  write_text(mount + "/..v3/policy.json", anonymous_policy(plugins));
+  fs::create_directory_symlink("..v3", mount + "/..data_tmp");
+  fs::rename(mount + "/..data_tmp", mount + "/..data");
+  ASSERT_TRUE(p.await_stderr("policy reloaded (file change)", 2)) << p.stderr_text();
+  EXPECT_EQ(text_of(p.call_tool("echo", {{"text", "c"}})), "c");
+}
+
+// The policy path is a link to a file elsewhere, and that file is replaced (written to a temporary
+// name and renamed over): the change happens only in the target's directory.
+TEST(Reload, ReplacingTheFileALinkedPolicyPointsToReloadsIt) {
+  TempDir t;
+  std::string plugins = t.file("plugins");
+  fs::create_directory(plugins);
+  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  fs::create_directories(t.file("releases"));
+  fs::create_directories(t.file("etc"));
+  write_text(t.file("releases/current.json"), anonymous_policy(plugins));
+  fs::create_symlink(t.file("releases/current.json"), t.file("etc/policy.json"));
+  McpProcess p({{"serve", "--config", t.file("etc/policy.json")}});
+  p.initialize();
+  EXPECT_EQ(text_of(p.call_tool("echo", {{"text", "a"}})), "a");
+  replace_file(t.file("releases/current.json"),
+               anonymous_policy(plugins, R"("tenants":{"test":{"denyTools":["echo"]}})"));
+  ASSERT_TRUE(p.await_stderr("policy reloaded (file change)")) << p.stderr_text();
+  EXPECT_EQ(error_code_of(p.call_tool("echo", {{"text", "b"}})), "forbidden");
+}
+
 TEST(Reload, WritingThePolicyInPlaceReloadsIt) {
   RunningToolgate tg;
   tg->initialize();

@@ -90,7 +90,7 @@ std::string summary(const json::object& out) {
   return s.str();
 }
 
-toolgate::Result inspect(const json::object& args) {
+toolgate::Result inspect(const toolgate::Call& call, const json::object& args) {
   const json::value* host = args.if_contains("host");
   const json::value* pem = args.if_contains("pem");
   if ((host != nullptr) == (pem != nullptr))
@@ -104,7 +104,8 @@ toolgate::Result inspect(const json::object& args) {
   if (host) {
     std::string h(host->as_string());
     int port = args.contains("port") ? static_cast<int>(args.at("port").to_number<std::int64_t>()) : 443;
-    TlsPeer peer = fetch_chain(h, port, servername, g_options.timeout_seconds);
+    // A cancelled call stops waiting for the server within one poll slice.
+    TlsPeer peer = fetch_chain(h, port, servername, g_options.timeout_seconds, [&call] { return call.cancelled(); });
     out = {{"source", "tls"}, {"host", h}, {"port", port}, {"address", peer.address},
            {"protocol", peer.protocol}, {"cipher", peer.cipher}};
     if (servername.empty()) servername = h;
@@ -134,10 +135,10 @@ toolgate::Result inspect(const json::object& args) {
 
 // Connection and parsing failures are the caller's business, so they come back as tool errors
 // with the reason (the SDK would do the same for any exception; this keeps it explicit).
-toolgate::Result ssl_certificate(toolgate::Call&, std::string_view args) {
+toolgate::Result ssl_certificate(toolgate::Call& call, std::string_view args) {
   json::value v = json::parse(args);
   try {
-    return inspect(v.as_object());
+    return inspect(call, v.as_object());
   } catch (const std::exception& e) {
     return toolgate::Result::error(e.what());
   }

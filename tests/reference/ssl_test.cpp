@@ -131,6 +131,23 @@ TEST_F(Ssl, SilentServerTimesOutInTheHandshake) {
   EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(5));
 }
 
+// A cancelled call lets go of the server at once instead of waiting out its 60 s timeout: the
+// fetch asks the call whether it was cancelled between 100 ms waits.
+TEST_F(Ssl, CancellingTheCallHangsUpOnTheServer) {
+  SilentListener silent;
+  start({{"timeoutSeconds", 60}});
+  tg_->send_json(json::object{{"jsonrpc", "2.0"},
+                              {"id", "ssl-1"},
+                              {"method", "tools/call"},
+                              {"params", {{"name", "ssl_certificate"},
+                                          {"arguments", {{"host", "127.0.0.1"}, {"port", silent.port()}}}}}});
+  ASSERT_TRUE(silent.client_connected(std::chrono::seconds(10)));
+  tg_->notify("notifications/cancelled", {{"requestId", "ssl-1"}, {"reason", "user pressed stop"}});
+  EXPECT_TRUE(silent.client_hung_up(std::chrono::seconds(10))) << "still connected 10 s after the cancellation";
+  EXPECT_TRUE(is_error(tg_->call_tool("ssl_certificate", {{"host", "127.0.0.1"}, {"port", unused_port()}})))
+      << "the server stopped serving";
+}
+
 TEST_F(Ssl, HostAndPemTogetherIsAnError) {
   start();
   json::object r = tg_->call_tool("ssl_certificate", {{"host", "127.0.0.1"}, {"pem", pki_.leaf_pem()}});

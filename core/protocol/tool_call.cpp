@@ -314,10 +314,10 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
   rec.client_version = session_.client_version;
   // The response waits for the entry: deliver() runs once it is in the file, on whichever
   // thread wrote it (this one, or the audit writer of a later batch).
-  policy_->record_then(
-      std::move(rec), [self = shared_from_this(), result = std::move(result), rpc_error](bool recorded, const std::string& why) mutable {
-        self->deliver(std::move(result), rpc_error, recorded, why);
-      });
+  policy_->record_then(std::move(rec), [self = shared_from_this(), result = std::move(result), rpc_error](
+                                           bool recorded, const std::string& why) mutable {
+    self->deliver(std::move(result), rpc_error, recorded, why);
+  });
 }
 
 void ToolCall::deliver(json::object result, const json::value& rpc_error, bool recorded, const std::string& why) {

@@ -270,17 +270,28 @@ void append_canonical_prefix(std::string& out, const AuditEntry& e, const Genera
   optional_member(out, "\"manifestDigest\":", e.manifest_digest);
 }
 
+void close_canonical(std::string& text, std::string_view prev) {
+  text.append(",\"prev\":\"").append(prev).append("\"}");
+}
+
+void append_hash_member(std::string& canonical, std::string_view hash) {
+  canonical.pop_back();  // the closing brace
+  canonical.append(",\"hash\":\"").append(hash).append("\"}");
+}
+
 std::string canonical_from_prefix(std::string_view prefix, std::string_view prev) {
   std::string out;
   out.reserve(prefix.size() + prev.size() + 12);
-  out.append(prefix).append(",\"prev\":\"").append(prev).append("\"}");
+  out.append(prefix);
+  close_canonical(out, prev);
   return out;
 }
 
 std::string line_with_hash(std::string_view canonical, std::string_view hash) {
   std::string out;
   out.reserve(canonical.size() + hash.size() + 12);
-  out.append(canonical.substr(0, canonical.size() - 1)).append(",\"hash\":\"").append(hash).append("\"}");
+  out.append(canonical);
+  append_hash_member(out, hash);
   return out;
 }
 

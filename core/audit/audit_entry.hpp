@@ -114,5 +114,10 @@ void append_canonical_prefix(std::string& out, const AuditEntry& e, const Genera
 std::string canonical_from_prefix(std::string_view prefix, std::string_view prev);
 // canonical text with the hash member added: the line written to the file (without newline).
 std::string line_with_hash(std::string_view canonical, std::string_view hash);
+// The same two steps on a buffer that ends with the text (the audit writer's batch): the first
+// appends the `prev` member and the closing brace, the second swaps that brace for the `hash`
+// member and the brace.
+void close_canonical(std::string& text, std::string_view prev);
+void append_hash_member(std::string& canonical, std::string_view hash);
 
 }  // namespace toolgate

@@ -299,11 +299,11 @@ std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& bat
 // (the canonical text), then swap the closing brace for the `hash` member and end the line.
 void AuditLog::chain_line(std::size_t start, AuditEntry* e) {
   std::string& text = batch_text_;
-  text.append(",\"prev\":\"").append(last_hash_).append("\"}");
+  close_canonical(text, last_hash_);
   std::string hash = hasher_.link(last_hash_, std::string_view(text).substr(start));
-  text.pop_back();
-  text.append(",\"hash\":\"").append(hash).append("\"}\n");
-  line_ends_.push_back(text.size() - 1);
+  append_hash_member(text, hash);
+  line_ends_.push_back(text.size());
+  text.push_back('\n');
   if (e) {
     e->prev = last_hash_;
     e->hash = hash;

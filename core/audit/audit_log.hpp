@@ -15,8 +15,8 @@
 // last hash in memory after an `audit_recovered` entry with errorCode "files_missing".
 //
 // Group commit: concurrent append() calls queue their entries; whichever thread gets to write
-// takes the whole queue and writes it as one block with one write(2) (and one fsync), then every caller in
-// the batch returns. Each entry is still in the file before its own append() returns. If the
+// takes the whole queue and writes it as one block with one write(2) (and one fsync), then
+// every caller in the batch returns. Each entry is still in the file before its own append() returns. If the
 // batch's write fails, every entry in it is refused.
 // append_then() is the same without waiting: the caller queues its entry and moves on, and the
 // thread that writes the batch holding it (the one "async writer", which keeps writing while

@@ -69,10 +69,11 @@ const std::vector<Builtin>& builtins() {
   return table;
 }
 
+char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (char& c : out) c = lower_ascii(c);
   return out;
 }
 
@@ -133,10 +134,6 @@ bool Redactor::is_secret_key(std::string_view key) const {
   return false;
 }
 
-namespace {
-char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-}  // namespace
-
 // The common case costs no copy: a text that holds no literal, no trigger word of a built-in
 // pattern, and meets no configured pattern (those always run) is left as it is. One pass over
 // the text finds every trigger word, through the index of their first letters.
@@ -160,6 +157,10 @@ bool Redactor::may_need_redaction(std::string_view text) const {
 
 std::string Redactor::redact_text(std::string_view text) const {
   if (!may_need_redaction(text)) return std::string(text);
+  return redact_possible(text);
+}
+
+std::string Redactor::redact_possible(std::string_view text) const {
   std::string out(text);
   {
     std::shared_lock lock(literals_mu_);
@@ -238,7 +239,7 @@ void Redactor::redact_in_place(json::value& v) const {
     case json::kind::string: {
       const json::string& s = v.get_string();
       if (!may_need_redaction(std::string_view(s.data(), s.size()))) break;
-      std::string r = redact_text(std::string_view(s.data(), s.size()));
+      std::string r = redact_possible(std::string_view(s.data(), s.size()));
       if (r.size() != s.size() || std::string_view(r) != std::string_view(s.data(), s.size())) v = r;
       break;
     }

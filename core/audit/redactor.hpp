@@ -68,6 +68,8 @@ class Redactor {
   };
   static bool apply(const Pattern& p, std::string& text);
   bool may_need_redaction(std::string_view text) const;
+  // redact_text() once may_need_redaction() said yes.
+  std::string redact_possible(std::string_view text) const;
 
   std::vector<std::string> keys_;  // normalised
   std::vector<Pattern> patterns_;

@@ -244,17 +244,10 @@ std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& bat
     if (ok)
       for (Pending* p : batch) {
         std::size_t start = batch_text_.size();
-        if (p->prefix.empty()) {  // an append_then() entry, as its caller left it
-          scrub(*p->entry);
-          char id[36], timestamp[kAuditTimestampSize], trace[32];
-          put_audit_id(id);
-          put_audit_timestamp(timestamp, p->ended);
-          put_trace_id(trace);
-          GeneratedFields generated{{id, sizeof id}, {timestamp, sizeof timestamp}, {trace, sizeof trace}};
-          append_canonical_prefix(batch_text_, *p->entry, &generated);
-        } else {
+        if (p->prefix.empty())  // an append_then() entry, as its caller left it
+          append_queued_prefix(*p->entry, p->ended);
+        else
           batch_text_.append(p->prefix);
-        }
         chain_line(start, p->async() ? nullptr : p->entry);  // nobody reads an async entry's links
       }
     // The sink ends the block with the last line's newline.
@@ -293,6 +286,27 @@ std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& bat
   }
   report(ok, error, batch.size());
   return async_done;
+}
+
+// prepare() and canonical_prefix() for an append_then() entry, straight into the batch: the
+// fields it leaves empty are rendered into local buffers, never stored in the entry.
+void AuditLog::append_queued_prefix(AuditEntry& e, std::chrono::system_clock::time_point ended) {
+  scrub(e);
+  char id[36], timestamp[kAuditTimestampSize], trace[32];
+  GeneratedFields generated;
+  if (e.id.empty()) {
+    put_audit_id(id);
+    generated.id = {id, sizeof id};
+  }
+  if (e.timestamp.empty()) {
+    put_audit_timestamp(timestamp, ended);
+    generated.timestamp = {timestamp, sizeof timestamp};
+  }
+  if (e.trace_id.empty()) {  // a client's traceparent gives the entry one
+    put_trace_id(trace);
+    generated.trace_id = {trace, sizeof trace};
+  }
+  append_canonical_prefix(batch_text_, e, &generated);
 }
 
 // batch_text_ holds the entry's canonical prefix from `start` on: close it with `prev`, hash that

@@ -54,7 +54,7 @@ bool watch_policy_file(const std::string& file, std::function<void()> on_change,
     return !target.empty();
   };
   bool through_link = follow_target();
-  std::thread([fd, name, through_link, follow_target, on_change = std::move(on_change)]() mutable {
+  std::thread([fd, p, name, through_link, follow_target, on_change = std::move(on_change)]() mutable {
     alignas(inotify_event) char buf[16 * 1024];
     for (;;) {
       ssize_t n = ::read(fd, buf, sizeof buf);
@@ -63,7 +63,13 @@ bool watch_policy_file(const std::string& file, std::function<void()> on_change,
       bool ours = false;
       for (char* at = buf; at < buf + n;) {
         auto* ev = reinterpret_cast<inotify_event*>(at);
-        if (ev->len > 0 && (through_link || name == ev->name)) ours = true;
+        if (ev->len > 0 && (through_link || name == ev->name)) {
+          // A plain file is read once written (IN_CLOSE_WRITE), not when created empty; a link
+          // created in its place (`ln -sf`) is complete at once.
+          std::error_code ec;
+          bool created = ev->mask & IN_CREATE;
+          if (through_link || !created || fs::is_symlink(p, ec)) ours = true;
+        }
         if (ev->mask & IN_Q_OVERFLOW) ours = true;  // events were lost; check to be sure
         at += sizeof(inotify_event) + ev->len;
       }

@@ -177,6 +177,26 @@ TEST(Reload, ReplacingTheFileALinkedPolicyPointsToReloadsIt) {
   EXPECT_EQ(error_code_of(p.call_tool("echo", {{"text", "b"}})), "forbidden");
 }
 
+// A plain policy file replaced by a link (`ln -sf`): the link is noticed, and from then on so is
+// a change where it points.
+TEST(Reload, APolicyThatBecomesALinkIsFollowed) {
+  RunningToolgate tg;
+  std::string file = tg.dir().file("policy.json");
+  std::string plugins = tg.dir().file("plugins");
+  tg->initialize();
+  fs::create_directories(tg.dir().file("releases"));
+  write_text(tg.dir().file("releases/current.json"),
+             anonymous_policy(plugins, R"("tenants":{"test":{"denyTools":["echo"]}})"));
+  fs::remove(file);
+  fs::create_symlink(tg.dir().file("releases/current.json"), file);
+  ASSERT_TRUE(tg->await_stderr("policy reloaded (file change)")) << tg->stderr_text();
+  EXPECT_EQ(error_code_of(tg->call_tool("echo", {{"text", "a"}})), "forbidden");
+
+  replace_file(tg.dir().file("releases/current.json"), anonymous_policy(plugins));
+  ASSERT_TRUE(tg->await_stderr("policy reloaded (file change)", 2)) << tg->stderr_text();
+  EXPECT_EQ(text_of(tg->call_tool("echo", {{"text", "b"}})), "b");
+}
+
 TEST(Reload, WritingThePolicyInPlaceReloadsIt) {
   RunningToolgate tg;
   tg->initialize();

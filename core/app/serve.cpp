@@ -48,6 +48,8 @@ constexpr unsigned kFlushEveryMessages = 64;
 // How long the reader polls for the next message before it sleeps (see LineReader::set_spin):
 // a client's next request often follows its last response within tens of microseconds.
 constexpr std::chrono::microseconds kReadingSpin{50};
+// At exit, how long responses still queued may take to reach a client that reads slowly.
+constexpr int kResponseDrainSeconds = 30;
 
 struct StopSignal {
   std::mutex mu;
@@ -200,6 +202,11 @@ int run_serve(const CliOptions& cli) {
     spdlog::error("audit: entries were still pending at exit");
   spdlog::info("shutting down ({}){}", stop.why,
                ended ? ", ended " + std::to_string(ended) + " call(s) still running after the grace period" : "");
+  // Every response the calls above produced goes out before the process ends, however slowly
+  // the client reads; _Exit below would drop what is still queued.
+  if (!host->writer().drain(std::chrono::steady_clock::now() + std::chrono::seconds(kResponseDrainSeconds)))
+    spdlog::error("responses were still unwritten after {} s at exit: the client stopped reading stdout",
+                  kResponseDrainSeconds);
   spdlog::default_logger()->flush();
   // Threads stuck in plugins cannot be joined; leave without running destructors under them.
   std::_Exit(0);

@@ -46,6 +46,14 @@ void LineWriter::flush() {
   drain_without_blocking(lock);
 }
 
+bool LineWriter::drain(std::chrono::steady_clock::time_point deadline) {
+  flush();  // what the descriptor takes now; the background writer gets the rest
+  std::unique_lock<std::mutex> lock(mu_);
+  return drained_.wait_until(lock, deadline, [&] {
+    return closed_ || (pending_.empty() && !writer_active_ && !background_active_);
+  });
+}
+
 bool LineWriter::write_line(std::string_view message) {
   std::unique_lock<std::mutex> lock(mu_);
   if (closed_) return false;
@@ -177,11 +185,11 @@ LineWriter::Burst::Burst(LineWriter& w) : w_(w) {
 
 LineWriter::Burst::~Burst() {
   if (!owner_) return;
+  // Never blocks, whoever runs the burst: an audit batch's continuations may run on the stand-by
+  // or on the main thread at shutdown, which must not hang on a client that reads slowly (the
+  // background writer waits for it instead, and drain() bounds that wait at exit).
   std::unique_lock<std::mutex> lock(w_.mu_);
-  if (OutputDeferral::active())
-    w_.drain_without_blocking(lock);
-  else
-    w_.drain_as_writer(lock);
+  w_.drain_without_blocking(lock);
 }
 
 }  // namespace toolgate

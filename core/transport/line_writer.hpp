@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -46,9 +47,15 @@ class LineWriter {
   // on its way out); what the descriptor does not take now goes to the background writer.
   void flush();
 
+  // Shutdown: sends everything queued and waits until it is written (by the background writer
+  // if the client reads slowly) or until `deadline`. True when nothing is left unwritten, also
+  // when the peer is gone. Call once no thread writes any more.
+  bool drain(std::chrono::steady_clock::time_point deadline);
+
   // Makes the constructing thread the active writer for the Burst's lifetime (unless another
   // thread is mid-write already, which then flushes for us), so every line written meanwhile, by
-  // any thread, is only queued; the destructor writes them all, usually with one write(2). Used
+  // any thread, is only queued; the destructor writes them all, usually with one write(2), and
+  // what the descriptor does not take at once goes to the background writer. Used
   // when one thread sends many responses back to back (an audit batch's continuations). Keep
   // it short: other threads' lines wait for it.
   class Burst {

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <set>
 
 #include "fixture.hpp"
 
@@ -78,4 +79,29 @@ TEST(Lifecycle, ClientThatStopsReadingDoesNotKillTheServerWithSigpipe) {
   auto status = p.wait_exit(std::chrono::seconds(5));
   ASSERT_TRUE(status);
   EXPECT_EQ(*status, 0) << "exit status " << *status << " (141 would be SIGPIPE)\n" << p.stderr_text();
+}
+
+TEST(Lifecycle, ResponsesQueuedForASlowReaderAllArriveBeforeExit) {
+  // Far more response bytes than a pipe holds, none read until the server is shutting down: the
+  // exit must wait for them (it used to end the process with most of them still queued).
+  RunningToolgate tg;
+  tg->initialize();
+  constexpr int kCalls = 300;
+  const std::string text(1024, 'x');
+  for (int i = 1; i <= kCalls; ++i)
+    tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", i}, {"method", "tools/call"},
+                               {"params", {{"name", "echo"}, {"arguments", {{"text", text}}}}}});
+  tg->close_stdin();
+  ASSERT_TRUE(tg->await_stderr("shutting down (stdin closed)")) << tg->stderr_text();
+  std::set<std::int64_t> answered;
+  while (auto m = tg->read(std::chrono::seconds(10))) {
+    const json::object& o = m->as_object();
+    ASSERT_TRUE(o.contains("result")) << json::serialize(*m);
+    answered.insert(o.at("id").to_number<std::int64_t>());
+  }
+  EXPECT_EQ(answered.size(), static_cast<std::size_t>(kCalls));
+  auto status = tg->wait_exit(std::chrono::seconds(5));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, 0);
+  EXPECT_EQ(tg->stderr_text().find("still unwritten"), std::string::npos) << tg->stderr_text();
 }

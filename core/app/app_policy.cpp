@@ -74,7 +74,9 @@ AppPolicy::AppPolicy(const Config& config, std::string credential, const AppPoli
       parts_->audit->set_completion_scope(parts_->completion_scope);
     }
     // The caller's own credential is scrubbed wherever it appears, even pasted into arguments.
-    if (!credential.empty()) parts_->audit->redactor()->add_literal(credential);
+    // In the form the authenticator accepts it, so a key given with a trailing newline is still
+    // found in an argument that quotes it without one.
+    if (std::string key = normalise_credential(credential); !key.empty()) parts_->audit->redactor()->add_literal(key);
     // A sink that cannot be opened now is not fatal: calls are refused (fail closed) until it
     // works again, and the log recovers by itself.
     if (!parts_->audit->open()) spdlog::error("audit: {}", parts_->audit->last_error());

@@ -225,14 +225,19 @@ bool Redactor::apply(const Pattern& p, std::string& text) {
 
 void Redactor::redact_in_place(json::value& v) const {
   switch (v.kind()) {
-    case json::kind::object:
+    case json::kind::object: {
+      bool key_has_secret = false;
       for (auto& kv : v.get_object()) {
         if (!kv.value().is_null() && is_secret_key(kv.key()))
           kv.value() = kRedactedMark;
         else
           redact_in_place(kv.value());
+        std::string_view key(kv.key().data(), kv.key().size());
+        if (!key_has_secret && may_need_redaction(key) && redact_possible(key) != key) key_has_secret = true;
       }
+      if (key_has_secret) redact_keys(v.get_object());
       break;
+    }
     case json::kind::array:
       for (auto& item : v.get_array()) redact_in_place(item);
       break;
@@ -246,6 +251,25 @@ void Redactor::redact_in_place(json::value& v) const {
     default:
       break;
   }
+}
+
+// Rebuilds `o` with every key redacted like a string. Two keys may come out the same (both
+// "[REDACTED]"): the later ones get " #2", " #3"... so no member is lost.
+void Redactor::redact_keys(json::object& o) const {
+  json::object out(o.storage());
+  out.reserve(o.size());
+  for (auto& kv : o) {
+    std::string_view key(kv.key().data(), kv.key().size());
+    std::string name = may_need_redaction(key) ? redact_possible(key) : std::string(key);
+    if (out.contains(name))
+      for (int n = 2;; ++n)
+        if (std::string other = name + " #" + std::to_string(n); !out.contains(other)) {
+          name = std::move(other);
+          break;
+        }
+    out.emplace(name, std::move(kv.value()));
+  }
+  o = std::move(out);
 }
 
 json::value Redactor::redact(const json::value& v) const {

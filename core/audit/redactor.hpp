@@ -13,7 +13,8 @@
 //     complexity limit redacts the whole string. Built-in patterns are only run on text that
 //     contains one of their trigger words (a substring check, much cheaper than the regex
 //     engine); configured patterns always run.
-// Matches become "[REDACTED]". Keys themselves are never rewritten.
+// Matches become "[REDACTED]". Rules 1 and 3 apply to object keys too (an argument may be named
+// after a secret); keys that come out equal get " #2", " #3"... appended, so no member is lost.
 //
 // Construct once (patterns compile then); redact()/redact_text() are const and safe to call
 // from many threads at once, also while another thread calls add_literal().
@@ -68,6 +69,7 @@ class Redactor {
   };
   static bool apply(const Pattern& p, std::string& text);
   bool may_need_redaction(std::string_view text) const;
+  void redact_keys(boost::json::object& o) const;
   // redact_text() once may_need_redaction() said yes.
   std::string redact_possible(std::string_view text) const;
 

@@ -7,13 +7,6 @@ namespace toolgate {
 
 namespace {
 
-std::string trim(std::string s) {
-  const char* ws = " \t\r\n";
-  s.erase(0, s.find_first_not_of(ws));
-  s.erase(s.find_last_not_of(ws) + 1);
-  return s;
-}
-
 std::optional<KeySet> load_keys(const JwtConfig& jwt, JsonErrors& errors) {
   return jwt.jwks_file.empty() ? load_pem_file(jwt.pem_file, errors) : load_jwks_file(jwt.jwks_file, errors);
 }
@@ -26,8 +19,15 @@ AuthResult failure(std::string reason) {
 
 }  // namespace
 
+std::string normalise_credential(std::string credential) {
+  const char* ws = " \t\r\n";
+  credential.erase(0, credential.find_first_not_of(ws));
+  credential.erase(credential.find_last_not_of(ws) + 1);
+  return credential;
+}
+
 Authenticator::Authenticator(IdentityConfig config, std::string credential) : config_(std::move(config)) {
-  credential = trim(std::move(credential));
+  credential = normalise_credential(std::move(credential));
   if (credential.empty()) {
     kind_ = Kind::None;
   } else if (credential.rfind(kApiKeyPrefix, 0) == 0) {

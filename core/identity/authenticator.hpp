@@ -34,6 +34,10 @@ struct AuthResult {
   std::string reason;   // set when !ok: a sentence for the caller, never containing the credential
 };
 
+// The credential as the Authenticator uses it: surrounding whitespace (a newline from a file or
+// a shell) removed. Whatever must recognise the credential (redaction) takes it in this form.
+std::string normalise_credential(std::string credential);
+
 class Authenticator {
  public:
   Authenticator(IdentityConfig config, std::string credential);

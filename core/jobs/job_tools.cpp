@@ -106,12 +106,22 @@ std::int64_t arg_int(const json::object& args, const char* key, std::int64_t def
   return v && v->is_int64() ? v->get_int64() : v && v->is_uint64() ? static_cast<std::int64_t>(v->get_uint64()) : def;
 }
 
+// Empty when the caller may reach jobs of `tool`; else why not (the tenant's tool rules).
+std::string forbidden(const BuiltinCall& call, const std::string& tool) {
+  return call.forbidden ? call.forbidden(tool) : std::string();
+}
+
+json::object refused(const JobRecord& job, const std::string& why) {
+  return error_result("forbidden", "job " + job.id + " belongs to tool " + job.tool + ", which you may not use: " + why);
+}
+
 json::object status_of(JobEngine& engine, BuiltinCall& call) {
   std::string id = arg_string(call.args, "jobId");
   call.job_id = id;
   auto job = engine.find(call.principal, id);
   if (!job) return not_found(id);
   call.traceparent = job->traceparent;
+  if (std::string why = forbidden(call, job->tool); !why.empty()) return refused(*job, why);
   json::object r = text_result(summary(*job), view(*job, true));
   // A finished job shows the tool's own content after the summary, as the call would have.
   if (job->status == JobStatus::Complete && job->result)
@@ -126,6 +136,7 @@ json::object partials_of(JobEngine& engine, BuiltinCall& call) {
   auto job = engine.find(call.principal, id);
   if (!job) return not_found(id);
   call.traceparent = job->traceparent;
+  if (std::string why = forbidden(call, job->tool); !why.empty()) return refused(*job, why);
   std::int64_t after = arg_int(call.args, "after", 0);
   auto parts = engine.partials(call.principal, id, after, arg_int(call.args, "limit", 100));
   if (!parts) return not_found(id);
@@ -148,6 +159,11 @@ json::object partials_of(JobEngine& engine, BuiltinCall& call) {
 json::object cancel_of(JobEngine& engine, BuiltinCall& call) {
   std::string id = arg_string(call.args, "jobId");
   call.job_id = id;
+  if (auto found = engine.find(call.principal, id))
+    if (std::string why = forbidden(call, found->tool); !why.empty()) {
+      call.traceparent = found->traceparent;
+      return refused(*found, why);
+    }
   JobRecord job;
   auto r = engine.cancel(call.principal, id, "cancelled by " + call.principal.subject + " with job_cancel", job);
   if (r == JobEngine::CancelResult::NotFound) return not_found(id);
@@ -174,11 +190,13 @@ json::object list_of(JobEngine& engine, BuiltinCall& call) {
   bool more = static_cast<std::int64_t>(jobs.size()) > limit;
   if (more) jobs.pop_back();
   json::array items;
-  std::string text = std::to_string(jobs.size()) + " job(s)";
+  std::string lines;
   for (const auto& j : jobs) {
+    if (!forbidden(call, j.tool).empty()) continue;  // as tasks/list: out of reach, out of the list
     items.push_back(view(j, false));
-    text += "\n" + summary(j);
+    lines += "\n" + summary(j);
   }
+  std::string text = std::to_string(items.size()) + " job(s)" + lines;
   json::object s{{"jobs", std::move(items)}};
   if (more) s["nextCursor"] = std::to_string(offset + limit);
   return text_result(text, std::move(s));

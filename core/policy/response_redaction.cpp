@@ -27,9 +27,19 @@ std::size_t ResponseRedaction::apply_to_text(const std::string& tool, json::valu
   std::size_t first = 0;
   while (first < s.size() && (s[first] == ' ' || s[first] == '\t' || s[first] == '\n' || s[first] == '\r')) ++first;
   if (first == s.size() || (s[first] != '{' && s[first] != '[')) return 0;
+  // Deeper than Boost.JSON's default of 32, as deep as a path walk can safely recurse. Text
+  // nested deeper still is withheld: it could hide a field the rules name, and checking it
+  // would take the walk too deep.
+  json::parse_options opts;
+  opts.max_depth = kMaxTextDepth;
   boost::system::error_code ec;
-  json::value doc = json::parse(std::string_view(s), ec);
-  if (ec) return 0;
+  json::value doc = json::parse(std::string_view(s), ec, {}, opts);
+  if (ec == json::error::too_deep) {
+    text = "[REDACTED: a JSON document nested more than " + std::to_string(kMaxTextDepth) +
+           " levels deep, too deep to check for redacted fields]";
+    return 1;
+  }
+  if (ec) return 0;  // not JSON after all: prose has no fields to redact
   std::size_t n = apply_paths(tool, doc);
   if (n) text = json::serialize(doc);
   return n;

@@ -26,6 +26,8 @@ namespace toolgate {
 
 class ResponseRedaction {
  public:
+  // JSON in text content is checked up to this depth; deeper documents are withheld whole.
+  static constexpr unsigned kMaxTextDepth = 512;
   ResponseRedaction() = default;
   ResponseRedaction(std::vector<RedactionPath> global, std::map<std::string, std::vector<RedactionPath>> per_tool);
 

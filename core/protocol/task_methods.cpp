@@ -4,6 +4,7 @@
 
 #include "jobs/job_tools.hpp"
 #include "jobs/tasks.hpp"
+#include "policy/scopes.hpp"
 #include "protocol/render.hpp"
 #include "protocol/server.hpp"
 #include "protocol/tool_call.hpp"
@@ -84,15 +85,24 @@ void TaskMethods::run(const std::shared_ptr<Request>& r) {
   AuthDecision auth = policy.authenticate();
   if (!auth.ok) return reply(r, nullptr, "unauthenticated", kUnauthenticated, method + " refused: " + auth.reason);
   r->principal = std::move(auth.principal);
-  // Polls are rate-limited like the job tool each method mirrors.
+  // Each method is scoped and rate-limited like the job tool it mirrors (with the policy's
+  // overrides), so a task is no side door to what job_status or job_cancel would refuse.
   const char* mirror = method == "tasks/cancel" ? "job_cancel" : kJobStatusTool;
-  if (auto tool = server_.registry().snapshot()->find(mirror)) {
-    std::unique_ptr<CallTicket> ticket;
-    RateDecision rate = policy.admit(r->principal, *tool->manifest, ticket);
-    if (!rate.allowed)
-      return reply(r, nullptr, "rate_limited", kRateLimited, rate.message,
-                   json::object{{"retryAfterSeconds", rate.retry_after_seconds}, {"limit", rate.limit}});
-  }
+  auto tool = server_.registry().snapshot()->find(mirror);
+  if (!tool) return reply(r, nullptr, "internal", rpc::kInternalError, method + " failed: the job tools are not loaded");
+  std::string scope = policy.required_scope(*tool->manifest);
+  if (scope.empty() || !scope_granted(r->principal.scopes, scope))
+    return reply(r, nullptr, "insufficient_scope", kForbidden,
+                 method + " refused: it requires " +
+                     (scope.empty() ? std::string("a scope the policy does not name for ") + mirror
+                                    : "the scope '" + scope + "' (as " + mirror + " does)") +
+                     ", which your credential does not grant",
+                 json::object{{"requiredScope", scope.empty() ? json::value(nullptr) : json::value(scope)}});
+  std::unique_ptr<CallTicket> ticket;
+  RateDecision rate = policy.admit(r->principal, *tool->manifest, ticket);
+  if (!rate.allowed)
+    return reply(r, nullptr, "rate_limited", kRateLimited, rate.message,
+                 json::object{{"retryAfterSeconds", rate.retry_after_seconds}, {"limit", rate.limit}});
   try {
     if (method == "tasks/get") return get(r);
     if (method == "tasks/result") return result(r);

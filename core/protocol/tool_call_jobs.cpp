@@ -17,7 +17,8 @@ namespace json = boost::json;
 
 void ToolCall::invoke_builtin() {
   const ToolManifest& m = *tool_->manifest;
-  BuiltinCall call{principal_, args_, {}, {}};
+  BuiltinCall call{principal_, args_, {}, {},
+                   [this](const std::string& tool) { return policy_->tool_forbidden(principal_, tool); }};
   json::object result;
   try {
     result = tool_->builtin(call);
@@ -37,7 +38,7 @@ void ToolCall::invoke_builtin() {
         if (auto* c = e->get_object().if_contains("code"); c && c->is_string()) code = c->get_string();
         if (auto* t = e->get_object().if_contains("message"); t && t->is_string()) message = t->get_string();
       }
-    finish(std::move(result), "tool_error", code, message);
+    finish(std::move(result), code == "forbidden" ? "forbidden" : "tool_error", code, message);
     return;
   }
   finish(std::move(result), "success", "", "");

@@ -40,6 +40,9 @@ struct BuiltinCall {
   const boost::json::object& args;
   std::string job_id;       // the job the call concerns, if any
   std::string traceparent;  // that job's trace context, so its polls share the start's trace
+  // Empty when the caller may use `tool` under the policy's tenant rules, else why not: a job
+  // of a tool the caller's tenant may no longer use stays out of reach. May be null (no rules).
+  std::function<std::string(const std::string& tool)> forbidden;
 };
 // Returns a CallToolResult. Runs on a worker thread; may throw (reported as an internal error).
 using BuiltinHandler = std::function<boost::json::object(BuiltinCall&)>;

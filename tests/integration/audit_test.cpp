@@ -154,6 +154,33 @@ TEST(Audit, DenialsAreAuditedAndSecretsAreRedacted) {
   EXPECT_EQ(file.find("hunter2"), std::string::npos) << "a secret-like key was not redacted";
 }
 
+TEST(Audit, CredentialGivenWithANewlineIsStillRedactedInKeysAndValues) {
+  // A token read from a file often ends in a newline. Login trims it; redaction must look for
+  // the same trimmed key, in argument values and in argument names alike.
+  TempDir dir;
+  std::string plugins = dir.file("plugins");
+  fs::create_directory(plugins);
+  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  write_text(dir.file("policy.json"), "{\"plugins\":{\"directory\":\"" + plugins +
+                                          "\"},\"identity\":{\"keysFile\":\"keys.json\"},\"audit\":{\"directory\":\"audit\"}}");
+  int status = 0;
+  std::string out = run_cli("keys create --config " + dir.file("policy.json") + " --subject ann --tenant acme --scopes echo.read", status);
+  ASSERT_EQ(status, 0) << out;
+  std::string key = out.substr(out.find("tgk_"), out.find_first_of(" \n", out.find("tgk_")) - out.find("tgk_"));
+  McpProcess p({{"serve", "--config", dir.file("policy.json")}, {{"TOOLGATE_TOKEN", key + "\n"}}});
+  p.initialize();
+  // echo takes no member of that name, so the call is refused as invalid input, and audited so.
+  p.call_tool("echo", {{"text", "my key is " + key}, {key, "as a name"}});
+  p.close_stdin();
+  p.wait_exit(std::chrono::seconds(5));
+  auto all = audit_entries(dir.file("audit"));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].at("outcome"), "invalid_input");
+  std::string file = read_text(dir.file("audit/audit.jsonl"));
+  EXPECT_EQ(file.find(key.substr(key.rfind('_') + 1)), std::string::npos) << "the credential reached the audit file:\n" << file;
+  EXPECT_NE(file.find("as a name"), std::string::npos) << "the member named after the key was dropped:\n" << file;
+}
+
 TEST(Audit, VerifyAcceptsTheChainAndNamesAnEditedLine) {
   RunningToolgate tg(R"("audit":{"directory":"audit"})");
   tg->initialize();

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "fixture.hpp"
+#include "results.hpp"
 
 namespace toolgate::testing {
 
@@ -46,9 +47,6 @@ class JobsFixture : public ::testing::Test {
   std::string state;
 };
 
-inline std::string text_of(const json::object& r) {
-  return std::string(r.at("content").as_array()[0].as_object().at("text").as_string());
-}
 inline json::object structured(const json::object& r) { return r.at("structuredContent").as_object(); }
 inline std::string error_code(const json::object& r) {
   return std::string(r.at("_meta").as_object().at("dev.toolgate/error").as_object().at("code").as_string());

@@ -169,6 +169,36 @@ TEST_F(JobsFixture, TasksOfAToolTheTenantMayNoLongerUseAreRefused) {
     EXPECT_EQ(e.at("message"), json::value(std::string(method) + why));
   }
   EXPECT_TRUE(result_of(p->request("tasks/list")).at("tasks").as_array().empty());
+  // The job tools are no side door: the same job is out of reach through them too.
+  const std::string job_why = "job " + id +
+                              " belongs to tool stepper, which you may not use: tool stepper is forbidden for tenant "
+                              "'test' by the policy (tenants.test.denyTools: \"stepper\")";
+  for (const char* tool : {"job_status", "job_partial_results", "job_cancel"}) {
+    json::object r = p->call_tool(tool, {{"jobId", id}});
+    EXPECT_EQ(r.at("isError"), true) << tool;
+    EXPECT_EQ(error_code(r), "forbidden") << tool;
+    EXPECT_EQ(text_of(r), job_why) << tool;
+  }
+  json::object listed = p->call_tool("job_list", {});
+  EXPECT_TRUE(listed.at("structuredContent").at("jobs").as_array().empty()) << json::serialize(listed);
+  EXPECT_EQ(text_of(listed), "0 job(s)");
+}
+
+// tasks/* read and cancel jobs as job_status and job_cancel do, so they need the same scopes.
+TEST_F(JobsFixture, TaskMethodsNeedTheScopesOfTheJobToolsTheyMirror) {
+  std::string file = dir.file("policy-narrow.json");
+  write_text(file, "{\"plugins\":{\"directory\":\"" + plugins +
+                       "\"},\"identity\":{\"anonymous\":{\"tenant\":\"test\",\"scopes\":[\"fx.read\",\"jobs.read\"]}},"
+                       "\"jobs\":{\"stateDirectory\":\"" + state + "\"}}");
+  auto p = start(file, "2025-11-25", tasks_caps());
+  std::string id(task_call(*p, "narrow").at("task").at("taskId").as_string());
+  EXPECT_EQ(result_of(p->request("tasks/get", {{"taskId", id}})).at("taskId"), json::value(id));
+  json::object e = error_of(p->request("tasks/cancel", {{"taskId", id}}));
+  EXPECT_EQ(e.at("code"), -32003);
+  EXPECT_EQ(e.at("message"),
+            "tasks/cancel refused: it requires the scope 'jobs.cancel' (as job_cancel does), which your credential "
+            "does not grant");
+  EXPECT_EQ(e.at("data"), (json::object{{"requiredScope", "jobs.cancel"}}));
 }
 
 TEST_F(JobsFixture, TasksExtensionIn20260728) {

@@ -85,7 +85,7 @@ copyPlugin(opts.fixtureDir, 'fx_jobs'); // stepper: a job tool, served as a task
 const policy = join(work, 'policy.json');
 writeFileSync(policy, JSON.stringify({
   plugins: { directory: plugins },
-  identity: { anonymous: { tenant: 'interop', scopes: ['echo.read', 'fx.delete', 'fx.read'] } },
+  identity: { anonymous: { tenant: 'interop', scopes: ['echo.read', 'fx.delete', 'fx.read', 'jobs.read', 'jobs.cancel'] } },
   audit: { directory: join(work, 'audit') },
   jobs: { stateDirectory: join(work, 'jobs') },
 }));

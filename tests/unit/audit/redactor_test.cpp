@@ -138,6 +138,20 @@ TEST(Redactor, LiteralCredentialScrubbedEverywhere) {
             json::parse(R"({"args": ["--key=[REDACTED]"], "note": "abc"})"));
 }
 
+TEST(Redactor, SecretsInObjectKeysAreRedactedWithoutLosingMembers) {
+  Redactor r;
+  const std::string credential = "tgk_live_Zq81bWm0cX";
+  r.add_literal(credential);
+  const std::string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJlX2J5dGVz";
+  json::value in = json::parse(R"({"text":"x",")" + credential + R"(":"y","note":{")" + jwt +
+                               R"(":1,"[REDACTED]":2},"plain":3})");
+  std::string out = json::serialize(r.redact(in));
+  EXPECT_EQ(out.find(credential), std::string::npos) << out;
+  EXPECT_EQ(out.find(jwt), std::string::npos) << out;
+  // Keys that come out equal are told apart, so every member (and its value) is still there.
+  EXPECT_EQ(r.redact(in), json::parse(R"({"text":"x","[REDACTED]":"y","note":{"[REDACTED]":1,"[REDACTED] #2":2},"plain":3})"));
+}
+
 TEST(Redactor, ConcurrentUseWhileAddingLiterals) {
   Redactor r;
   std::vector<std::thread> threads;

@@ -73,6 +73,30 @@ TEST(ResponseRedaction, StructuredContentAndJsonTextBothRedacted) {
   EXPECT_EQ(c[4].at("resource").at("text"), R"({"password":"[REDACTED]"})");
 }
 
+// {"a":{"a":...{"password":"pw"}...}} with `depth` levels in all.
+std::string nested(unsigned depth) {
+  std::string doc;
+  for (unsigned i = 1; i < depth; ++i) doc += "{\"a\":";
+  doc += "{\"password\":\"pw\"}";
+  doc += std::string(depth - 1, '}');
+  return doc;
+}
+
+TEST(ResponseRedaction, JsonTextNestedDeeplyIsStillRedactedOrWithheld) {
+  ResponseRedaction r = rules(R"({"response":["$..password"]})");
+  // Deeper than Boost.JSON's default limit of 32, which once let such text through untouched.
+  json::object result{{"content", json::array{json::object{{"type", "text"}, {"text", nested(40)}}}}};
+  EXPECT_EQ(r.apply_to_result("t", result), 1u);
+  std::string text(result.at("content").as_array()[0].at("text").as_string());
+  EXPECT_EQ(text.find("pw"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"password\":\"[REDACTED]\""), std::string::npos) << text;
+  // Too deep to walk: the whole text is withheld rather than passed on unchecked.
+  result = {{"content", json::array{json::object{{"type", "text"}, {"text", nested(ResponseRedaction::kMaxTextDepth + 1)}}}}};
+  EXPECT_EQ(r.apply_to_result("t", result), 1u);
+  EXPECT_EQ(result.at("content").as_array()[0].at("text"),
+            "[REDACTED: a JSON document nested more than 512 levels deep, too deep to check for redacted fields]");
+}
+
 TEST(ResponseRedaction, PerToolPathsAddToTheGlobalOnesForThatToolOnly) {
   ResponseRedaction r = rules(R"({"response":["$.a"],"perTool":{"fetch":["$.b"]}})");
   auto run = [&](const std::string& tool) {

@@ -307,6 +307,20 @@ TEST_F(JwtTest, TenantClaimMissingOrDefaulted) {
   EXPECT_EQ(reason(signed_with(ed_key(), c, "ed")), "invalid JWT: the \"tenant\" claim must be a non-empty string");
 }
 
+TEST_F(JwtTest, ControlCharactersInTenantOrSubjectAreRefused) {
+  // "globex\0evil" would miss every rule for tenant globex, yet a plugin reading it as a C string
+  // would see "globex": one name, two meanings.
+  json::object c = claims();
+  c["tenant"] = std::string("globex\0evil", 11);
+  EXPECT_EQ(reason(signed_with(ed_key(), c, "ed")), "invalid JWT: the \"tenant\" claim contains a control character (byte 0)");
+  c = claims();
+  c["sub"] = "alice\nadmin";
+  EXPECT_EQ(reason(signed_with(ed_key(), c, "ed")), "invalid JWT: the \"sub\" claim contains a control character (byte 10)");
+  c = claims();
+  c["tenant"] = "acme \u00e9quipe";  // spaces and non-ASCII letters are names like any other
+  EXPECT_TRUE(verifier_.verify_at(signed_with(ed_key(), c, "ed"), t0()).ok);
+}
+
 TEST_F(JwtTest, ConfigurableTenantAndSubjectClaims) {
   JwtConfig cfg = config();
   cfg.tenant_claim = "https://example.com/org";

@@ -1,5 +1,7 @@
 #include "audit/json_line.hpp"
 
+#include "util/utf8.hpp"
+
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -9,32 +11,6 @@ namespace toolgate {
 namespace json = boost::json;
 
 namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  std::size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k)
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  return n;
-}
 
 // True if any of the 8 bytes in `w` is a control character, '"', '\\' or non-ASCII: the bytes
 // that need a closer look. Plain ASCII text, by far the most common, is skipped 8 bytes a time.
@@ -67,7 +43,7 @@ void append_json_string(std::string& out, std::string_view s) {
       continue;
     }
     if (c >= 0x80) {
-      std::size_t n = utf8_sequence(s, i);
+      std::size_t n = utf8_sequence_length(s, i);
       if (n) {
         i += n;
         continue;

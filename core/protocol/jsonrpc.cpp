@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/utf8.hpp"
+
 namespace toolgate {
 
 namespace json = boost::json;
@@ -21,8 +23,8 @@ bool parse_json_line(std::string_view line, json::value& out, std::string& error
   if (ec) {
     if (ec == json::error::too_deep)
       error = "nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels";
-    else if (std::any_of(line.begin(), line.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
-      error = ec.message() + " (is the input valid UTF-8?)";
+    else if (!is_valid_utf8(line))
+      error = ec.message() + " (the input is not valid UTF-8)";
     else
       error = ec.message();
     return false;
@@ -47,6 +49,25 @@ Message classify(const json::value& v) {
   if (has_id && valid_id(id_it->value())) m.id = id_it->value();
 
   auto ver = o.find("jsonrpc");
+  auto method = o.find("method");
+  auto result = o.find("result");
+  auto error = o.find("error");
+  if (method == o.end() && (result != o.end() || error != o.end())) {
+    // A response, perhaps a broken one (a client's own parse error carries "id": null). It is
+    // never answered, even when broken: two peers answering each other's bad responses would
+    // never stop.
+    m.kind = Message::Kind::Response;
+    if (ver == o.end() || ver->value() != "2.0")
+      m.invalid_reason = "\"jsonrpc\" must be \"2.0\"";
+    else if (!has_id || !valid_id(id_it->value()))
+      m.invalid_reason = "a response needs the string or integer id of the request it answers";
+    else if (result != o.end() && error != o.end())
+      m.invalid_reason = "a response carries \"result\" or \"error\", not both";
+    if (!m.invalid_reason.empty()) return m;
+    if (result != o.end()) m.result = &result->value();
+    if (error != o.end()) m.error = &error->value();
+    return m;
+  }
   if (ver == o.end() || ver->value() != "2.0") {
     m.invalid_reason = "\"jsonrpc\" must be \"2.0\"";
     return m;
@@ -55,16 +76,7 @@ Message classify(const json::value& v) {
     m.invalid_reason = "\"id\" must be a string or an integer";
     return m;
   }
-  auto method = o.find("method");
   if (method == o.end()) {
-    auto result = o.find("result");
-    auto error = o.find("error");
-    if (has_id && ((result != o.end()) != (error != o.end()))) {
-      m.kind = Message::Kind::Response;
-      if (result != o.end()) m.result = &result->value();
-      if (error != o.end()) m.error = &error->value();
-      return m;
-    }
     m.invalid_reason = "missing \"method\"";
     return m;
   }

@@ -149,6 +149,10 @@ void Server::dispatch(const json::value& v, const std::shared_ptr<BatchCollector
       reply_error(batch, m.id, rpc::kInvalidRequest, "Invalid Request: " + m.invalid_reason);
       return;
     case Message::Kind::Response:
+      if (!m.invalid_reason.empty()) {  // never answered: see classify()
+        spdlog::warn("protocol: ignored a malformed response from the client: {}", m.invalid_reason);
+        return;
+      }
       if (!client_requests_.deliver(m.id, m.result, m.error))
         spdlog::debug("protocol: ignored a response to unknown request id {}", json::serialize(m.id));
       return;

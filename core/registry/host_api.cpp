@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "registry/tool_registry.hpp"
+#include "util/utf8.hpp"
 
 #include <vector>
 
@@ -10,8 +11,13 @@ namespace toolgate {
 
 namespace {
 
+// Text a plugin hands over goes into JSON-RPC messages, which must be UTF-8: bytes that are not
+// become U+FFFD here, so no client decoder ever chokes on a line (JSON a plugin returns is
+// checked when it is parsed).
+std::string plugin_text(const char* msg, size_t len) { return to_valid_utf8(std::string_view(msg ? msg : "", msg ? len : 0)); }
+
 void api_log(tg_call* call, int level, const char* msg, size_t len) {
-  std::string_view text(msg ? msg : "", msg ? len : 0);
+  std::string text = plugin_text(msg, len);
   if (call && call->sink) {
     call->sink->log(level, text);
     return;
@@ -23,7 +29,7 @@ void api_log(tg_call* call, int level, const char* msg, size_t len) {
 
 int api_progress(tg_call* call, double progress, double total, const char* msg, size_t len) {
   if (!call || !call->sink) return TG_ERR_INVALID;
-  return call->sink->report_progress(progress, total, std::string_view(msg ? msg : "", msg ? len : 0));
+  return call->sink->report_progress(progress, total, plugin_text(msg, len));
 }
 
 int api_is_cancelled(tg_call* call) { return call && call->sink && call->sink->is_cancelled() ? 1 : 0; }
@@ -40,7 +46,7 @@ int api_set_result(tg_call* call, const char* json, size_t len) {
 
 int api_set_error(tg_call* call, const char* msg, size_t len) {
   if (!call || !call->sink) return TG_ERR_INVALID;
-  return call->sink->set_error(std::string_view(msg ? msg : "", msg ? len : 0));
+  return call->sink->set_error(plugin_text(msg, len));
 }
 
 int api_client_request(tg_call* call, const char* method, const char* params, size_t params_len, uint32_t timeout_ms,

@@ -139,6 +139,10 @@ TEST(BadInput, EmptyLinesCrlfStrayResponsesAndUnknownNotificationsAreQuiet) {
   tg->send("");
   tg->send("   ");
   tg->send(R"({"jsonrpc":"2.0","id":"never-asked","result":{}})");
+  // Broken responses are never answered either (an answer could start an endless exchange).
+  tg->send(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}})");
+  tg->send(R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"}})");
+  tg->send(R"({"jsonrpc":"2.0","id":"tg-99","result":{},"error":{"code":1,"message":"both"}})");
   tg->send(R"({"jsonrpc":"2.0","method":"notifications/unheard_of","params":{}})");
   tg->send_raw("{\"jsonrpc\":\"2.0\",\"id\":\"crlf\",\"method\":\"ping\"}\r\n");
   auto r = tg->read();

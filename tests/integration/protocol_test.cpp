@@ -117,7 +117,7 @@ TEST(Protocol, ToolsListPaginatesWithOpaqueCursor) {
     cursor = r.contains("nextCursor") ? r.at("nextCursor") : json::value();
     ++pages;
   } while (!cursor.is_null() && pages < 20);
-  EXPECT_EQ(names.size(), 17u);  // echo + 15 behaviours + no_result
+  EXPECT_EQ(names.size(), 18u);  // echo + 16 behaviours + no_result
   EXPECT_EQ(pages, 5);
 }
 
@@ -165,6 +165,29 @@ TEST(Protocol, ProgressIsMonotonicAndOnlyWithToken) {
   tg->others().clear();
   tg->call_tool("log_progress");
   for (const auto& m : tg->others()) EXPECT_NE(m.as_object().at("method"), "notifications/progress");
+}
+
+TEST(Protocol, PluginTextThatIsNotUtf8ReachesTheClientAsReplacementCharacters) {
+  // Every line must stay UTF-8 (read() fails on any that is not): log, progress and error text
+  // from a plugin are repaired on the way in.
+  RunningToolgate tg;
+  tg->initialize("2025-06-18");
+  EXPECT_TRUE(result_of(tg->request("logging/setLevel", {{"level", "warning"}})).empty());
+  json::value id = 78;
+  tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
+                             {"params", {{"name", "bad_utf8"}, {"arguments", json::object()}, {"_meta", {{"progressToken", "t"}}}}}});
+  json::object r = tg->await_response(id).as_object().at("result").as_object();
+  EXPECT_EQ(r.at("isError"), true);
+  EXPECT_NE(std::string(r.at("content").as_array()[0].at("text").as_string()).find("error \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd text"),
+            std::string::npos)
+      << json::serialize(r);
+  std::vector<std::string> texts;
+  for (const auto& m : tg->others()) {
+    const json::object& p = m.as_object().at("params").as_object();
+    if (m.as_object().at("method") == "notifications/message") texts.emplace_back(p.at("data").as_string());
+    if (m.as_object().at("method") == "notifications/progress") texts.emplace_back(p.at("message").as_string());
+  }
+  EXPECT_EQ(texts, (std::vector<std::string>{"log \xef\xbf\xbd\xef\xbf\xbd bytes", "progress \xef\xbf\xbd"}));
 }
 
 TEST(Protocol, BatchesOnlyIn20250326) {

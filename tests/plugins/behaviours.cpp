@@ -111,6 +111,11 @@ TOOLGATE_PLUGIN("fx_behaviours", "1.0.0") {
   plugin.tool("good_output", [](Call&, std::string_view) { return Result::structured(R"({"count":3})"); });
   plugin.tool("log_progress", log_progress);
   plugin.tool("elicit", elicit);
+  plugin.tool("bad_utf8", [](Call& call, std::string_view) -> Result {  // bytes that are not UTF-8
+    call.log(TG_LOG_WARNING, "log \xff\xfe bytes");
+    call.progress(1, 2, "progress \xc3");
+    throw std::runtime_error("error \xed\xa0\x80 text");  // a UTF-16 surrogate, encoded: not UTF-8 either
+  });
   plugin.tool("rich_content", rich_content);
   plugin.tool("whoami", whoami);
   plugin.tool("delete_thing", [](Call&, std::string_view args) {

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <map>
@@ -86,8 +87,17 @@ std::string shown(const json::object& o, const char* key) {
 
 std::string human_line(const json::object& o) {
   std::string latency = "?";
-  if (const json::value* v = o.if_contains("latencyMs"); v && v->is_number())
-    latency = std::to_string(v->to_number<std::int64_t>());
+  if (const json::value* v = o.if_contains("latencyMs"); v && v->is_number()) {
+    // Entries hold integers, but a hand-edited 1.5 must not stop the listing.
+    char buf[32];
+    if (v->is_double())
+      std::snprintf(buf, sizeof buf, "%g", v->get_double());
+    else if (v->is_uint64())
+      std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v->get_uint64()));
+    else
+      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v->get_int64()));
+    latency = buf;
+  }
   std::string tool = shown(o, "tool");
   std::string line = shown(o, "timestamp") + "  " + shown(o, "actor") + "@" + shown(o, "tenant") + "  " +
                      (tool.empty() ? "-" : tool) + "  " + shown(o, "outcome") + "  " + latency + "ms";
@@ -112,6 +122,7 @@ bool for_each_entry_in(const std::vector<AuditFileRef>& files, std::ostream& err
       std::size_t end = nl == std::string::npos ? text->size() : nl;
       std::string_view line(text->data() + pos, end - pos);
       pos = end + 1;
+      if (!split_entry_line(line)) continue;  // a torn or foreign line is no entry to show
       boost::system::error_code ec;
       json::value v = json::parse(line, ec);
       if (!ec && v.is_object()) fn(v.get_object(), line);
@@ -139,7 +150,12 @@ std::optional<std::chrono::system_clock::time_point> parse_since(const std::stri
     case 'd': unit = 86400; break;
     default: return std::nullopt;
   }
-  return std::chrono::system_clock::now() - std::chrono::seconds(n * unit);
+  // An age reaching back before 1970 means every entry; computed naively it would overflow the
+  // clock's nanoseconds and match none.
+  auto now = std::chrono::system_clock::now();
+  long long since_epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (n > since_epoch / unit) return std::chrono::system_clock::time_point{};
+  return now - std::chrono::seconds(n * unit);
 }
 
 int cmd_verify(const Args& a, std::ostream& out, std::ostream& err) {

@@ -117,9 +117,17 @@ std::optional<std::vector<AuditFileRef>> list_audit_files(const std::string& dir
 }
 
 std::optional<std::string> read_whole_file(const std::string& path, std::string& error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO someone put in the directory must not wait for a writer. Only a
+  // regular file is read: a link to /dev/zero would never end.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     error = "cannot read " + path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    error = "cannot read " + path + ": not a regular file";
+    ::close(fd);
     return std::nullopt;
   }
   std::string out;
@@ -144,6 +152,7 @@ std::optional<ChainTail> scan_chain_tail(const std::string& dir, std::string& er
   if (!files) return std::nullopt;
   ChainTail tail;
   std::vector<std::string> junk;  // newest first while walking
+  bool torn_found = false;
   for (auto it = files->rbegin(); it != files->rend() && !tail.last_hash; ++it) {  // newest first
     struct stat st;
     if (::stat(it->path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
@@ -152,14 +161,22 @@ std::optional<ChainTail> scan_chain_tail(const std::string& dir, std::string& er
     if (!text) return std::nullopt;
     if (it->index == 0 && !text->empty() && text->back() != '\n') tail.needs_newline = true;
     std::size_t before = junk.size();
+    bool newest = it->index == 0;
     if (!walk_back(*text, whole, tail, junk) && !whole) {
       junk.resize(before);  // entries longer than the window: walk the whole file
       text = read_whole_file(it->path, error);
       if (!text) return std::nullopt;
       walk_back(*text, true, tail, junk);
     }
+    if (newest && junk.size() > before) torn_found = true;  // audit.jsonl's last line is junk
   }
-  tail.junk.assign(junk.rbegin(), junk.rend());
+  // junk is newest first: only its first line can be the unterminated end of audit.jsonl.
+  if (!junk.empty() && tail.needs_newline && torn_found) {
+    tail.junk.push_back(std::move(junk.front()));
+    tail.stray_lines = junk.size() - 1;
+  } else {
+    tail.stray_lines = junk.size();
+  }
   return tail;
 }
 

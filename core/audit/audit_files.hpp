@@ -32,8 +32,13 @@ std::optional<std::string> read_whole_file(const std::string& path, std::string&
 
 struct ChainTail {
   std::optional<std::string> last_hash;  // hash of the newest complete entry, if any
-  // Lines after that entry which are not entries (torn writes), oldest first, without "\n".
+  // The torn write after that entry: audit.jsonl's last line when it has no newline and is not
+  // an entry (at most one), without "\n". Only this is recorded as torn: a crash leaves no
+  // newline, so a complete line that is not an entry was put there by something else.
   std::vector<std::string> junk;
+  // Complete lines after the newest entry that are not entries. They are not recorded (the
+  // chain goes on from the entry before them), so `audit verify` reports them.
+  std::size_t stray_lines = 0;
   bool needs_newline = false;  // audit.jsonl does not end with a newline
 };
 // Reads backwards from the newest file to the newest complete entry. Only regular files are read.

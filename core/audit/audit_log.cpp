@@ -327,6 +327,11 @@ void AuditLog::chain_line(std::size_t start, AuditEntry* e) {
 
 // Where does the chain continue, and is there damage to record first?
 void AuditLog::after_scan(const ChainTail& tail) {
+  if (tail.stray_lines)
+    spdlog::error("audit: {} complete line(s) after the newest entry in {} are not audit entries (a crash leaves "
+                  "no such line: something else wrote them); the chain goes on from the entry before them and "
+                  "`toolgate audit verify` reports them",
+                  tail.stray_lines, config_.directory);
   bool had_chain = !committed_hash_.empty();
   if (tail.last_hash)
     last_hash_ = *tail.last_hash;

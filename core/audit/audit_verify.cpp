@@ -51,9 +51,11 @@ class Verifier {
   }
 
   void finish() {
+    // Complete lines after the last entry: an interrupted write leaves no newline (that case is
+    // the torn last line above), so these were added by something other than the writer.
     for (const auto& j : junk_)
-      report_.notes.push_back(j.where + ": incomplete line (" + std::to_string(j.bytes) +
-                              " bytes) after the last entry, from an interrupted write; ignored");
+      report_.problems.push_back(j.where + ": not an audit entry (a complete line after the last entry: appended "
+                                           "or damaged; an interrupted write leaves no newline)");
     check_links();
     if (hash_mismatches_ > 1 && hash_mismatches_ == records_.size())
       report_.problems.push_back("no entry's hash matches its contents: wrong HMAC key, or the log was " +

@@ -173,6 +173,28 @@ TEST_F(AuditCli, QueryFilters) {
                                                test::read_lines(dir() + "/audit.jsonl")[3]}));
 }
 
+TEST_F(AuditCli, QueryShowsOnlyEntriesAndSurvivesOddValues) {
+  // A line without a hash (forged, or torn) is no entry; a hand-edited fractional latency is
+  // shown as written instead of ending the listing; an age past 1970 means every entry.
+  std::string text = test::read_text(dir() + "/audit.jsonl");
+  test::write_text(dir() + "/audit.jsonl",
+                   text + R"({"timestamp":"2020-01-05T00:00:00.000Z","actor":"root@forged","tool":"x","outcome":"success"})" "\n");
+  auto lines = test::read_lines(dir() + "/audit.jsonl");
+  std::string edited = lines[0];
+  edited.replace(edited.find("\"latencyMs\":5,"), 14, "\"latencyMs\":1.5,");
+  lines[0] = edited;
+  test::write_lines(dir() + "/audit.jsonl", lines);
+  CliRun all = run({"query", dir(), "--since", "999999999d"});
+  EXPECT_EQ(all.code, 0) << all.err;
+  auto out = split_lines(all.out);
+  ASSERT_EQ(out.size(), 4u) << all.out;
+  EXPECT_NE(out[0].find("  1.5ms"), std::string::npos) << out[0];
+  EXPECT_EQ(all.out.find("forged"), std::string::npos) << all.out;
+  CliRun tail = run({"tail", dir()});
+  EXPECT_EQ(tail.code, 0) << tail.err;
+  EXPECT_EQ(split_lines(tail.out).size(), 4u) << tail.out;
+}
+
 TEST_F(AuditCli, QueryRejectsBadArguments) {
   CliRun o = run({"query", dir(), "--outcome", "denied"});
   EXPECT_EQ(o.code, 2);

@@ -8,6 +8,8 @@
 
 #include <filesystem>
 
+#include <sys/stat.h>
+
 namespace toolgate {
 namespace {
 
@@ -147,6 +149,58 @@ TEST_F(VerifyTamper, TornLastLineIsTolerated) {
   EXPECT_EQ(r.entries, 6u);
   ASSERT_EQ(r.notes.size(), 1u);
   EXPECT_EQ(r.notes[0], "audit.jsonl:7: torn last line (8 bytes, no newline) from an interrupted write; ignored");
+}
+
+TEST_F(VerifyTamper, CompleteForeignLineAfterTheLastEntryIsNotTakenForATornWrite) {
+  // A crash leaves no newline after its fragment; a whole line was put there by someone.
+  std::string dir = tampered([](auto& lines) {
+    std::string forged = lines.back();
+    forged.erase(forged.find(",\"hash\":"));
+    lines.push_back(forged + "}");
+  });
+  VerifyReport r = verify_audit_dir(dir, std::nullopt);
+  EXPECT_FALSE(r.ok) << dump(r);
+  ASSERT_EQ(r.problems.size(), 1u) << dump(r);
+  EXPECT_EQ(r.problems[0],
+            "audit.jsonl:7: not an audit entry (a complete line after the last entry: appended or damaged; an "
+            "interrupted write leaves no newline)");
+}
+
+TEST_F(VerifyTamper, TheWriterRecordsOnlyATrueTornWriteAsTorn) {
+  // A complete foreign line at the end is not laundered into the chain by the next writer: it
+  // goes on from the last entry, says so on stderr, and verify keeps reporting the line.
+  std::string dir = tampered([](auto& lines) { lines.push_back(R"({"actor":"root@forged","outcome":"success"})"); });
+  {
+    AuditLog log(test::test_config(dir));
+    AuditEntry e = test::sample_entry(7);
+    ASSERT_TRUE(log.append(e));
+  }
+  auto lines = test::read_lines(dir + "/audit.jsonl");
+  ASSERT_EQ(lines.size(), 8u);
+  EXPECT_EQ(lines[7].find("audit_recovered"), std::string::npos) << lines[7];
+  EXPECT_EQ(json::parse(lines[7]).at("prev"), json::parse(lines[5]).at("hash"));
+  VerifyReport r = verify_audit_dir(dir, std::nullopt);
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.problems.size(), 1u) << dump(r);
+  EXPECT_EQ(r.problems[0], "audit.jsonl:7: not an audit entry (line inserted or damaged)");
+}
+
+TEST(Verify, OnlyRegularFilesAreRead) {
+  // A FIFO would block an open for ever; a link to /dev/zero would never end.
+  TempDir tmp;
+  std::string dir = tmp.sub("log");
+  {
+    AuditLog log(test::test_config(dir));
+    AuditEntry e = test::sample_entry(1);
+    ASSERT_TRUE(log.append(e));
+  }
+  ASSERT_EQ(::mkfifo((dir + "/audit.8.jsonl").c_str(), 0600), 0);
+  fs::create_symlink("/dev/zero", dir + "/audit.9.jsonl");
+  VerifyReport r = verify_audit_dir(dir, std::nullopt);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.problems, (std::vector<std::string>{"cannot read " + dir + "/audit.9.jsonl: not a regular file",
+                                                  "cannot read " + dir + "/audit.8.jsonl: not a regular file"}))
+      << dump(r);
 }
 
 TEST_F(VerifyTamper, TornLineInTheMiddleIsNotTolerated) {

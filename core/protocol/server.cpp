@@ -335,12 +335,13 @@ json::value Server::on_set_level(const Message& m, std::string& error, int& code
 
 void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollector>& batch, const SessionInfo& session) {
   const json::value* name = m.params ? m.params->if_contains("name") : nullptr;
-  if (!name || !name->is_string()) return reply_error(batch, m.id, rpc::kInvalidParams, "tools/call: params.name must be a string");
+  if (!name || !name->is_string())
+    return refuse_tool_call(m, batch, session, rpc::kInvalidParams, "tools/call: params.name must be a string");
   const json::value* args = m.params->if_contains("arguments");
   if (args && !args->is_object() && !args->is_null())
-    return reply_error(batch, m.id, rpc::kInvalidParams, "tools/call: params.arguments must be an object");
+    return refuse_tool_call(m, batch, session, rpc::kInvalidParams, "tools/call: params.arguments must be an object");
   auto tool = registry_.snapshot()->find(std::string(name->get_string()));
-  if (!tool) return reply_error(batch, m.id, rpc::kInvalidParams, "Unknown tool: " + std::string(name->get_string()));
+  if (!tool) return refuse_tool_call(m, batch, session, rpc::kInvalidParams, "Unknown tool: " + std::string(name->get_string()));
 
   CallExtras extras;
   if (!choose_task_mode(m, batch, session, *tool->manifest, extras)) return;
@@ -352,19 +353,22 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
   if (session.stateless) {
     if (auto* r = m.params->if_contains("inputResponses")) extras.input_responses = *r;
     if (auto* st = m.params->if_contains("requestState")) {
-      if (!st->is_string()) return reply_error(batch, m.id, rpc::kInvalidParams, "tools/call: params.requestState must be a string");
+      if (!st->is_string())
+        return refuse_tool_call(m, batch, session, rpc::kInvalidParams, "tools/call: params.requestState must be a string");
       extras.request_state = st->get_string();
     }
   }
   auto call = std::make_shared<ToolCall>(*this, m.id, tool, args && args->is_object() ? args->get_object() : json::object(),
                                          std::move(extras), session, batch);
+  bool duplicate = false;
   {
     std::lock_guard<std::mutex> lock(inflight_mu_);
     // An open listen stream is a request still in flight too.
-    if (subscriptions_.contains(m.id) || !inflight_.emplace(call->key(), call).second)
-      return reply_error(batch, m.id, rpc::kInvalidRequest,
-                         "duplicate request id " + call->key() + ": a request with this id is still in flight");
+    duplicate = subscriptions_.contains(m.id) || !inflight_.emplace(call->key(), call).second;
   }
+  if (duplicate)  // audited outside the lock: the entry is written before the answer
+    return refuse_tool_call(m, batch, session, rpc::kInvalidRequest,
+                            "duplicate request id " + call->key() + ": a request with this id is still in flight");
   if (batch) batch->expect();
   std::int64_t timeout = tool->manifest->timeout_ms ? tool->manifest->timeout_ms : options_.default_timeout_ms;
   std::weak_ptr<ToolCall> weak = call;

@@ -131,6 +131,10 @@ class Server {
   boost::json::value on_discover(const Message& m);
   void reply_error(const std::shared_ptr<BatchCollector>& batch, const boost::json::value& id, int code,
                    const std::string& message);
+  // reply_error() for a tools/call refused before it became a call, after its audit entry
+  // (server_refusals.cpp).
+  void refuse_tool_call(const Message& m, const std::shared_ptr<BatchCollector>& batch, const SessionInfo& session,
+                        int code, std::string message);
 
   ServerOptions options_;
   LineWriter& out_;

@@ -248,7 +248,7 @@ bool Server::choose_task_mode(const Message& m, const std::shared_ptr<BatchColle
   const json::value* task = m.params->if_contains("task");
   if (!task) {
     if (tool.task_support == "required") {
-      reply_error(batch, m.id, rpc::kMethodNotFound,
+      refuse_tool_call(m, batch, session, rpc::kMethodNotFound,
                   "tool " + tool.name + " must be called as a task (its execution.taskSupport is \"required\"): add "
                   "params.task");
       return false;
@@ -256,18 +256,18 @@ bool Server::choose_task_mode(const Message& m, const std::shared_ptr<BatchColle
     return true;
   }
   if (!task->is_object()) {
-    reply_error(batch, m.id, rpc::kInvalidParams, "tools/call: params.task must be an object");
+    refuse_tool_call(m, batch, session, rpc::kInvalidParams, "tools/call: params.task must be an object");
     return false;
   }
   if (tool.task_support == "forbidden") {
-    reply_error(batch, m.id, rpc::kMethodNotFound,
+    refuse_tool_call(m, batch, session, rpc::kMethodNotFound,
                 "tool " + tool.name + " does not support task-augmented execution (its execution.taskSupport is "
                 "\"forbidden\")");
     return false;
   }
   if (const json::value* ttl = task->get_object().if_contains("ttl"); ttl && !ttl->is_null()) {
     if (!ttl->is_number() || ttl->to_number<double>() < 0) {
-      reply_error(batch, m.id, rpc::kInvalidParams, "tools/call: params.task.ttl must be a number of milliseconds >= 0");
+      refuse_tool_call(m, batch, session, rpc::kInvalidParams, "tools/call: params.task.ttl must be a number of milliseconds >= 0");
       return false;
     }
     extras.task_ttl_ms = static_cast<std::int64_t>(std::min(ttl->to_number<double>(), 9.0e15));

@@ -181,6 +181,40 @@ TEST(Audit, CredentialGivenWithANewlineIsStillRedactedInKeysAndValues) {
   EXPECT_NE(file.find("as a name"), std::string::npos) << "the member named after the key was dropped:\n" << file;
 }
 
+TEST(Audit, ToolCallsRefusedBeforeTheyStartAreAuditedToo) {
+  // Unknown tool, malformed request, duplicate id: each is an attempt to call a tool, so each
+  // gets its entry (and then its JSON-RPC error), like every other outcome.
+  RunningToolgate tg(R"("audit":{"directory":"audit"})");
+  tg->initialize();
+  auto call = [&](int id, json::object params) {
+    tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"}, {"params", std::move(params)}});
+    return tg->await_response(id).as_object().at("error").as_object();
+  };
+  EXPECT_EQ(call(1, {{"name", "no_such_tool"}, {"arguments", {{"q", 1}}}}).at("message"), "Unknown tool: no_such_tool");
+  EXPECT_EQ(call(2, {{"name", "echo"}, {"arguments", json::array{1}}}).at("code"), -32602);
+  EXPECT_EQ(call(3, {{"arguments", json::object()}}).at("message"), "tools/call: params.name must be a string");
+  tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", 4}, {"method", "tools/call"},
+                             {"params", {{"name", "wait_for_release"}, {"arguments", json::object()}}}});
+  EXPECT_EQ(call(4, {{"name", "echo"}, {"arguments", {{"text", "again"}}}}).at("code"), -32600);
+  tg->call_tool("release");
+  tg->await_response(4);
+  tg->close_stdin();
+  tg->wait_exit(std::chrono::seconds(5));
+  std::map<std::string, json::object> refused;  // errorMessage -> entry
+  for (const auto& e : audit_entries(tg.dir().file("audit")))
+    if (e.at("outcome") == "invalid_input") refused[std::string(e.at("errorMessage").as_string())] = e;
+  ASSERT_EQ(refused.size(), 4u);
+  const json::object& unknown = refused.at("Unknown tool: no_such_tool");
+  EXPECT_EQ(unknown.at("tool"), "no_such_tool");
+  EXPECT_EQ(unknown.at("errorCode"), "-32602");
+  EXPECT_EQ(unknown.at("requestId"), 1);
+  EXPECT_EQ(unknown.at("input"), (json::object{{"q", 1}}));
+  EXPECT_EQ(refused.at("tools/call: params.arguments must be an object").at("input"),
+            (json::object{{"arguments", json::array{1}}}));
+  EXPECT_EQ(refused.at("tools/call: params.name must be a string").at("tool"), "");
+  EXPECT_EQ(refused.at("duplicate request id 4: a request with this id is still in flight").at("errorCode"), "-32600");
+}
+
 TEST(Audit, VerifyAcceptsTheChainAndNamesAnEditedLine) {
   RunningToolgate tg(R"("audit":{"directory":"audit"})");
   tg->initialize();

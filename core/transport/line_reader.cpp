@@ -57,7 +57,11 @@ LineReader::Event LineReader::next(std::string& line) {
       if (nl) discarding_ = false;
       continue;
     }
-    if (partial_.size() + chunk > max_) {
+    // A CRLF line's '\r' is framing, not message: one byte over the cap is fine while it may be
+    // that '\r' (the last byte so far, with the '\n' still to come or right here).
+    std::size_t total = partial_.size() + chunk;
+    char last = chunk ? start[chunk - 1] : (partial_.empty() ? '\0' : partial_.back());
+    if (total > max_ && !(total == max_ + 1 && last == '\r')) {
       partial_.clear();
       partial_.shrink_to_fit();
       discarding_ = nl == nullptr;

@@ -140,10 +140,15 @@ TEST(LineReader, LineOneByteOverCapIsOversized) {
             (Events{{Event::Oversized, ""}, {Event::Line, "ok"}, {Event::Eof, ""}}));
 }
 
-TEST(LineReader, CarriageReturnCountsTowardsTheCap) {
-  // The cap applies to the raw bytes before the CR is stripped.
-  EXPECT_EQ(read_all(std::string(16, 'a') + "\r\nok\n", 16),
+TEST(LineReader, TheCrOfCrlfDoesNotCountTowardsTheCap) {
+  // The cap is on the message; a CRLF line's '\r' is framing. A '\r' inside the line counts.
+  const std::string at_cap(16, 'a');
+  EXPECT_EQ(read_all(at_cap + "\r\nok\n", 16), (Events{{Event::Line, at_cap}, {Event::Line, "ok"}, {Event::Eof, ""}}));
+  EXPECT_EQ(read_all(at_cap + "a\r\nok\n", 16),
             (Events{{Event::Oversized, ""}, {Event::Line, "ok"}, {Event::Eof, ""}}));
+  EXPECT_EQ(read_all(at_cap + "\rx\nok\n", 16),
+            (Events{{Event::Oversized, ""}, {Event::Line, "ok"}, {Event::Eof, ""}}));
+  EXPECT_EQ(read_all(at_cap + "\r", 16), (Events{{Event::Line, at_cap}, {Event::Eof, ""}}));
 }
 
 TEST(LineReader, OversizedFinalLineWithoutNewlineIsNotALine) {

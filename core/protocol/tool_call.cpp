@@ -492,6 +492,16 @@ int ToolCall::client_request(const std::string& method, std::string_view params_
     }
   }
   server_.client_requests().close(rid);
+  if (rc == TG_ERR_TIMEOUT || rc == TG_ERR_CANCELLED) {
+    // Nobody waits for the answer any more: tell the client, so it can close the form or stop
+    // the sampling it is showing (lifecycle, Timeouts), and tell the plugin in words.
+    std::string why = rc == TG_ERR_TIMEOUT
+                          ? "the client did not answer " + method + " within " + std::to_string(wait.count()) + " ms"
+                          : "the tool call ended while waiting for the client's answer to " + method;
+    server_.notify(make_notification("notifications/cancelled", json::object{{"requestId", rid}, {"reason", why}}));
+    constexpr int kRequestTimeout = -32001;  // the code the MCP SDKs give a request that timed out
+    reply = json::serialize(json::object{{"code", kRequestTimeout}, {"message", why}});
+  }
   std::lock_guard<std::mutex> lock(mu_);
   waiting_on_.reset();
   return rc;

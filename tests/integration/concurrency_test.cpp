@@ -114,6 +114,28 @@ TEST(Concurrency, ElicitationRoundTripThroughTheClient) {
   EXPECT_EQ(text_of(r), R"(client said: {"action":"accept","content":{"ok":true}})");
 }
 
+TEST(Concurrency, AnUnansweredElicitationIsCancelledTowardsTheClient) {
+  // The client never answers: after clientRequestTimeoutMs the server tells the client it no
+  // longer waits (so its form can close), and the tool hears why in words.
+  RunningToolgate tg(R"("server":{"clientRequestTimeoutMs":300})");
+  tg->initialize("2025-06-18", {{"elicitation", json::object()}});
+  tg->send_json(call_request("e2", "elicit"));
+  json::object r = tg->await_response("e2").as_object().at("result").as_object();
+  std::optional<json::value> asked_id;
+  const json::object* cancelled = nullptr;
+  for (const auto& m : tg->others()) {
+    const json::object& o = m.as_object();
+    if (o.contains("method") && o.at("method") == "elicitation/create") asked_id = o.at("id");
+    if (o.contains("method") && o.at("method") == "notifications/cancelled") cancelled = &o;
+  }
+  ASSERT_TRUE(asked_id);
+  ASSERT_NE(cancelled, nullptr);
+  EXPECT_EQ(cancelled->at("params").at("requestId"), *asked_id);
+  EXPECT_EQ(cancelled->at("params").at("reason"), "the client did not answer elicitation/create within 300 ms");
+  EXPECT_NE(text_of(r).find("the client did not answer elicitation/create within 300 ms"), std::string::npos)
+      << text_of(r);
+}
+
 TEST(Concurrency, ElicitationWithoutClientCapabilityFailsCleanly) {
   RunningToolgate tg;
   tg->initialize("2025-06-18");

@@ -51,6 +51,8 @@ JobEngine::~JobEngine() {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [id, timer] : deadlines_) watch_.cancel(timer);
   for (auto& [id, timer] : rechecks_) watch_.cancel(timer);
+  for (auto& [id, timer] : ended_checks_) watch_.cancel(timer);
+  if (sweep_timer_) watch_.cancel(*sweep_timer_);
   pool_->stop();
   // pool_ is destroyed after this body. That is safe even with a worker stuck in a plugin: the
   // pool's queue and condition variables live in state its threads share, so an idle worker
@@ -87,7 +89,42 @@ std::size_t JobEngine::recover() {
   store_->purge_expired(now);
   lock_->sweep();
   if (failed) spdlog::warn("jobs: {} job(s) were running when their toolgate process ended; marked failed", failed);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sweep_timer_) watch_.cancel(*sweep_timer_);
+  sweep_timer_.reset();
+  if (!stopping_)
+    sweep_timer_ = watch_.add(std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.poll_interval_ms),
+                              [this] { recover(); });
   return failed;
+}
+
+void JobEngine::arm_ended_check(const std::string& id) {
+  ended_checks_[id] = watch_.add(std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.poll_interval_ms),
+                                 [this, id] { check_ended_elsewhere(id); });
+}
+
+void JobEngine::check_ended_elsewhere(const std::string& id) {
+  std::shared_ptr<JobRun> run;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_checks_.erase(id);
+    if (auto it = running_.find(id); it != running_.end()) run = it->second;
+  }
+  if (!run) return;  // it ended here
+  std::optional<JobRecord> rec;
+  try {
+    rec = store_->get(id, now_epoch_ms());
+  } catch (const std::exception& e) {
+    spdlog::error("jobs: could not look up job {}: {}", id, e.what());
+  }
+  if (rec && rec->status != JobStatus::Running) {
+    spdlog::info("jobs: {} ({}) was ended by another toolgate process ({}); asking the plugin to stop", id,
+                 rec->tool, job_status_name(rec->status));
+    run->cancel();
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (running_.count(id) && !stopping_) arm_ended_check(id);
 }
 
 JobStarted JobEngine::start(JobStart req) {
@@ -130,6 +167,7 @@ JobStarted JobEngine::start(JobStart req) {
     std::string id = rec.id;
     deadlines_[id] = watch_.add(std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout),
                                 [this, id, timeout] { expire(id, timeout); });
+    arm_ended_check(id);
   }
   if (!pool_->submit([run] { run->run(); })) {
     run->cancel();
@@ -318,6 +356,10 @@ void JobEngine::plugin_returned(JobRun& run, std::optional<JobOutcome> outcome) 
   if (self && outcome) conclude(self, std::move(*outcome));
   std::lock_guard<std::mutex> lock(mu_);
   running_.erase(run.record().id);
+  if (auto c = ended_checks_.find(run.record().id); c != ended_checks_.end()) {
+    watch_.cancel(c->second);
+    ended_checks_.erase(c);
+  }
   if (running_.empty()) idle_.notify_all();
 }
 
@@ -344,6 +386,8 @@ std::size_t JobEngine::shutdown(std::chrono::steady_clock::time_point deadline) 
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
+    if (sweep_timer_) watch_.cancel(*sweep_timer_);
+    sweep_timer_.reset();
     for (auto& [id, run] : running_) runs.push_back(run);
   }
   std::size_t ended = 0;

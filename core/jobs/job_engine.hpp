@@ -77,7 +77,9 @@ class JobEngine {
   const JobsConfig& config() const { return config_; }
   void set_observer(Observer observer);
   // Fails jobs whose process died while running them ("host restarted"), reporting each to the
-  // observer, and purges expired jobs. Returns how many were failed.
+  // observer, and purges expired jobs. Returns how many were failed. Called at start-up, it then
+  // runs again every poll interval: another process on the same state directory may die while
+  // this one serves, and its jobs must not stay "running" (and hold their owners' job slots).
   std::size_t recover();
 
   JobStarted start(JobStart request);
@@ -108,6 +110,10 @@ class JobEngine {
   bool conclude_event(JobEvent event, JobOutcome outcome);
   void expire(const std::string& id, std::int64_t timeout_ms);
   void recheck(const std::string& id);
+  // For a job this process runs: when the store says it ended (job_cancel in another process),
+  // the plugin is told to stop. Re-armed every poll interval while the job runs here.
+  void check_ended_elsewhere(const std::string& id);
+  void arm_ended_check(const std::string& id);  // with mu_ held
   std::vector<TerminalCallback> take_waiters(const std::string& id);  // with mu_ held
 
   JobsConfig config_;
@@ -123,6 +129,8 @@ class JobEngine {
   std::unordered_map<std::string, std::shared_ptr<JobRun>> running_;
   std::unordered_map<std::string, std::uint64_t> deadlines_;
   std::unordered_map<std::string, std::uint64_t> rechecks_;  // timers looking at other processes' jobs
+  std::unordered_map<std::string, std::uint64_t> ended_checks_;  // timers looking at this process's jobs
+  std::optional<std::uint64_t> sweep_timer_;  // the next recover()
   std::unordered_map<std::string, std::vector<TerminalCallback>> waiters_;
   std::condition_variable idle_;
   bool stopping_ = false;

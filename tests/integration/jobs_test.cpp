@@ -153,6 +153,39 @@ TEST_F(JobsFixture, JobOfAKilledHostReportsHostRestarted) {
   EXPECT_EQ(structured(s).at("progress").at("progress"), 1);  // what the job had reached stays visible
 }
 
+TEST_F(JobsFixture, CancelFromAnotherProcessReachesThePlugin) {
+  // Two toolgates on one state directory: job_cancel in the second must stop the plugin running
+  // in the first (it used to mark the job cancelled and let the plugin run to its timeout).
+  std::string file = policy("test", R"("pollIntervalMs":100)");
+  auto runner = start(file);
+  auto other = start(file);
+  std::string id = start_stepper(*runner, "xproc");
+  step(*runner, "xproc");
+  EXPECT_EQ(text_of(other->call_tool("job_cancel", {{"jobId", id}})), "Job " + id + " (stepper) was cancelled.");
+  EXPECT_EQ(text_of(runner->call_tool("await_cancel", {{"channel", "xproc"}})), "cancel seen");
+  EXPECT_EQ(status_name(job_status(*runner, id)), "cancelled");
+  EXPECT_TRUE(runner->await_stderr("was ended by another toolgate process (cancelled); asking the plugin to stop"))
+      << runner->stderr_text();
+}
+
+TEST_F(JobsFixture, JobsOfAProcessThatDiesAreFailedWhileOthersServe) {
+  // The survivor was already running when the other process died: its periodic sweep, not a
+  // restart, must end the dead process's jobs (and free their owners' job slots).
+  std::string file = policy("test", R"("pollIntervalMs":100)");
+  auto survivor = start(file);
+  std::string id;
+  {
+    auto doomed = start(file);
+    id = start_stepper(*doomed, "doomed", 3);
+    step(*doomed, "doomed");
+    doomed->signal(SIGKILL);
+    ASSERT_TRUE(doomed->wait_exit(10s).has_value());
+  }
+  json::object s = await_end(*survivor, id);
+  ASSERT_EQ(status_name(s), "failed") << json::serialize(s);
+  EXPECT_EQ(structured(s).at("error").at("code"), "host_restarted");
+}
+
 TEST_F(JobsFixture, ResultsExpireAfterTheTtl) {
   // A TTL of 0: a job is visible while it runs and gone the moment it ends.
   auto p = start(policy("test", "\"resultTtlSeconds\":0"));

@@ -129,17 +129,28 @@ TEST(Audit, TraceIdComesFromTraceparent) {
   EXPECT_EQ(all[0].at("traceId"), "4bf92f3577b34da6a3ce929d0e0e4736");
 }
 
-TEST(Audit, DenialsAreAuditedAndSecretsAreRedacted) {
-  TempDir dir;
+namespace {
+// A policy with the echo plugin, an API-key file and the audit on, in `dir`; returns a new key
+// for subject ann of tenant acme with `scopes`.
+std::string policy_with_api_key(TempDir& dir, const std::string& scopes) {
   std::string plugins = dir.file("plugins");
   fs::create_directory(plugins);
   copy_plugin(staged_plugin_dir(), plugins, "echo");
   write_text(dir.file("policy.json"), "{\"plugins\":{\"directory\":\"" + plugins +
                                           "\"},\"identity\":{\"keysFile\":\"keys.json\"},\"audit\":{\"directory\":\"audit\"}}");
   int status = 0;
-  std::string out = run_cli("keys create --config " + dir.file("policy.json") + " --subject ann --tenant acme --scopes fx.read", status);
-  ASSERT_EQ(status, 0) << out;
-  std::string key = out.substr(out.find("tgk_"), out.find_first_of(" \n", out.find("tgk_")) - out.find("tgk_"));
+  std::string out =
+      run_cli("keys create --config " + dir.file("policy.json") + " --subject ann --tenant acme --scopes " + scopes, status);
+  EXPECT_EQ(status, 0) << out;
+  std::size_t at = out.find("tgk_");
+  return at == std::string::npos ? std::string() : out.substr(at, out.find_first_of(" \n", at) - at);
+}
+}  // namespace
+
+TEST(Audit, DenialsAreAuditedAndSecretsAreRedacted) {
+  TempDir dir;
+  std::string key = policy_with_api_key(dir, "fx.read");
+  ASSERT_FALSE(key.empty());
   McpProcess p({{"serve", "--config", dir.file("policy.json")}, {{"TOOLGATE_TOKEN", key}}});
   p.initialize();
   p.call_tool("echo", {{"text", "pasted " + key}, {"password", "hunter2"}});  // denied: no echo.read
@@ -158,15 +169,8 @@ TEST(Audit, CredentialGivenWithANewlineIsStillRedactedInKeysAndValues) {
   // A token read from a file often ends in a newline. Login trims it; redaction must look for
   // the same trimmed key, in argument values and in argument names alike.
   TempDir dir;
-  std::string plugins = dir.file("plugins");
-  fs::create_directory(plugins);
-  copy_plugin(staged_plugin_dir(), plugins, "echo");
-  write_text(dir.file("policy.json"), "{\"plugins\":{\"directory\":\"" + plugins +
-                                          "\"},\"identity\":{\"keysFile\":\"keys.json\"},\"audit\":{\"directory\":\"audit\"}}");
-  int status = 0;
-  std::string out = run_cli("keys create --config " + dir.file("policy.json") + " --subject ann --tenant acme --scopes echo.read", status);
-  ASSERT_EQ(status, 0) << out;
-  std::string key = out.substr(out.find("tgk_"), out.find_first_of(" \n", out.find("tgk_")) - out.find("tgk_"));
+  std::string key = policy_with_api_key(dir, "echo.read");
+  ASSERT_FALSE(key.empty());
   McpProcess p({{"serve", "--config", dir.file("policy.json")}, {{"TOOLGATE_TOKEN", key + "\n"}}});
   p.initialize();
   // echo takes no member of that name, so the call is refused as invalid input, and audited so.

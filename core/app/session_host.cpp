@@ -84,6 +84,13 @@ SessionHost::SessionHost(const CliOptions& cli, int protocol_fd) {
       throw SessionHostError("consent.stateKeyFile " + config_->consent.state_key_file + ": " +
                              (key ? "the key must be at least 32 bytes" : key_errors.joined()));
     opts.request_state_key = *key;
+    // Every process holding that key can open a token: they record used ones in the state
+    // directory they share (the jobs' one), so a token is accepted once among all of them.
+    if (config_->jobs.state_directory.empty())
+      spdlog::warn("consent.stateKeyFile is set but jobs.stateDirectory is not: each process remembers only the "
+                   "requestStates it accepted itself, so another process sharing the key could accept one again");
+    else
+      opts.request_state_spent_dir = config_->jobs.state_directory + "/consent-spent";
   }
   server_ = std::make_unique<Server>(opts, *writer_, *registry_, *pool_, watch_, *policy_);
   server_->set_jobs(jobs_.get(), jobs_unavailable);

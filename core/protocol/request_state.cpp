@@ -3,6 +3,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "util/canonical_json.hpp"
 #include "util/digest.hpp"
 
@@ -61,8 +69,8 @@ std::int64_t now_seconds() {
 
 std::string args_digest(const json::value& args) { return sha256_hex(canonical_json(args)); }
 
-RequestStateSealer::RequestStateSealer(std::string key, std::chrono::seconds lifetime)
-    : key_(key.empty() ? random_hex(32) : std::move(key)), lifetime_(lifetime) {}
+RequestStateSealer::RequestStateSealer(std::string key, std::chrono::seconds lifetime, std::string spent_dir)
+    : key_(key.empty() ? random_hex(32) : std::move(key)), lifetime_(lifetime), spent_dir_(std::move(spent_dir)) {}
 
 std::string RequestStateSealer::mac(const std::string& payload) const {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -103,12 +111,47 @@ std::string RequestStateSealer::open(const std::string& token, const RequestStat
     return "requestState was issued to a different caller";
   if (p.at("tool") != expected.tool.c_str()) return "requestState was issued for a different tool";
   if (p.at("args") != expected.args_digest.c_str()) return "requestState was issued for different arguments";
+  return spend(std::string(p.at("nonce").as_string()), exp);
+}
+
+std::string RequestStateSealer::spend(const std::string& nonce, std::int64_t exp) {
   std::lock_guard<std::mutex> lock(mu_);
   std::int64_t now = now_seconds();
   for (auto it = used_.begin(); it != used_.end();) it = it->second < now ? used_.erase(it) : std::next(it);
-  std::string nonce(p.at("nonce").as_string());
   if (!used_.emplace(nonce, exp).second) return "requestState was already used";
-  return {};
+  if (spent_dir_.empty()) return {};
+  std::string why = spend_shared(nonce, now);
+  if (!why.empty()) used_.erase(nonce);
+  return why;
+}
+
+// Fails closed: a token that cannot be recorded where the other processes look is refused.
+std::string RequestStateSealer::spend_shared(const std::string& nonce, std::int64_t now) {
+  if (nonce.empty() || nonce.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return "requestState is malformed";
+  if (::mkdir(spent_dir_.c_str(), 0700) != 0 && errno != EEXIST)
+    return "requestState cannot be checked against other toolgate processes: cannot create " + spent_dir_ + ": " +
+           std::strerror(errno);
+  if (now >= next_prune_) {  // tokens past their lifetime can never open again: forget them
+    next_prune_ = now + 60;
+    if (DIR* d = ::opendir(spent_dir_.c_str())) {
+      while (dirent* e = ::readdir(d)) {
+        std::string path = spent_dir_ + "/" + e->d_name;
+        struct stat st;
+        if (e->d_name[0] != '.' && ::stat(path.c_str(), &st) == 0 && st.st_mtime + lifetime_.count() + 60 < now)
+          ::unlink(path.c_str());
+      }
+      ::closedir(d);
+    }
+  }
+  int fd = ::open((spent_dir_ + "/" + nonce).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return {};
+  }
+  if (errno == EEXIST) return "requestState was already used";
+  return "requestState cannot be checked against other toolgate processes: cannot write to " + spent_dir_ + ": " +
+         std::strerror(errno);
 }
 
 }  // namespace toolgate

@@ -62,7 +62,8 @@ void BatchCollector::maybe_flush() {
 Server::Server(ServerOptions options, LineWriter& out, ToolRegistry& registry, WorkerPool& pool, DeadlineWatch& watch,
                CallPolicy& policy)
     : options_(std::move(options)), out_(out), registry_(registry), pool_(pool), watch_(watch), policy_(policy),
-      request_states_(options_.request_state_key), subscriptions_(out), log_level_(log_level_index("info")) {
+      request_states_(options_.request_state_key, std::chrono::seconds(300), options_.request_state_spent_dir),
+      subscriptions_(out), log_level_(log_level_index("info")) {
   // Calls whose audit entries were written in one batch answer together: one write(2) for all.
   LineWriter* writer = &out_;
   policy_.set_completion_scope([writer](const std::function<void()>& run) {

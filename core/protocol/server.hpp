@@ -44,6 +44,7 @@ struct ServerOptions {
   std::int64_t client_request_timeout_ms = 60'000;
   std::int64_t consent_timeout_ms = 120'000;
   std::string request_state_key;  // HMAC key for 2026-era requestState; empty: random per process
+  std::string request_state_spent_dir;  // where processes sharing that key record used tokens
 };
 
 inline constexpr const char* kStatelessVersion = "2026-07-28";

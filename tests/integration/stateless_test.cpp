@@ -219,6 +219,30 @@ TEST_F(StatelessConsent, ReplayedForgedAndMismatchedStatesAreRefused) {
   EXPECT_NE(text_of(result_of(retry("garbage", accept()))).find("not one this server issued"), std::string::npos);
 }
 
+TEST(StatelessConsentShared, ProcessesSharingTheStateKeyAcceptARequestStateOnce) {
+  // Two toolgates with one consent.stateKeyFile and one state directory: a token issued by the
+  // first opens in the second, and is then spent for both.
+  TempDir shared;
+  write_text(shared.file("consent.key"), std::string(40, 'k'));
+  std::string extra = R"("consent":{"stateKeyFile":")" + shared.file("consent.key") + R"("},"jobs":{"stateDirectory":")" +
+                      shared.file("state") + R"("})";
+  RunningToolgate first(extra), second(extra);
+  json::object args{{"id", "t9"}};
+  json::object asked = result_of(modern(*first, "tools/call", {{"name", "delete_thing"}, {"arguments", args}},
+                                        modern_meta(elicitation_caps())));
+  std::string state(asked.at("requestState").as_string());
+  json::object answer{{"action", "accept"}, {"content", {{"confirm", true}}}};
+  auto retry_on = [&](McpProcess& p) {
+    return result_of(modern(p, "tools/call",
+                            {{"name", "delete_thing"}, {"arguments", args}, {"requestState", state},
+                             {"inputResponses", {{"confirm", answer}}}},
+                            modern_meta(elicitation_caps())));
+  };
+  EXPECT_EQ(text_of(retry_on(*second)), "deleted t9");
+  EXPECT_NE(text_of(retry_on(*first)).find("requestState was already used"), std::string::npos);
+  EXPECT_NE(text_of(retry_on(*second)).find("requestState was already used"), std::string::npos);
+}
+
 TEST_F(StatelessConsent, UnansweredRetryIsAskedAgainAndMalformedAnswersAreInvalidParams) {
   std::string state(ask().at("requestState").as_string());
   // Malformed answers are protocol errors and do not spend the state.

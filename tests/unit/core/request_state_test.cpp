@@ -3,6 +3,10 @@
 // this key) issued it unaltered. Each refusal names its reason, which the call's audit entry keeps.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
+
 #include "protocol/request_state.hpp"
 
 namespace json = boost::json;
@@ -90,4 +94,25 @@ TEST(RequestState, ARandomKeyPerProcessStillSealsAndOpens) {
   std::string t = a.seal(claims());
   EXPECT_EQ(b.open(t, claims()), "requestState failed authentication (forged or altered)");
   EXPECT_EQ(a.open(t, claims()), "");
+}
+
+TEST(RequestState, ProcessesSharingAKeyAcceptATokenOnceAmongThem) {
+  // Two sealers stand for two toolgate processes with one consent.stateKeyFile: the token one
+  // issued opens in the other, but only once among all of them.
+  char tmpl[] = "/tmp/tg-spent-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string spent = std::string(tmpl) + "/consent-spent";
+  const std::string key(32, 'k');
+  RequestStateSealer a(key, std::chrono::seconds(300), spent), b(key, std::chrono::seconds(300), spent);
+  std::string t = a.seal(claims());
+  EXPECT_EQ(b.open(t, claims()), "");
+  EXPECT_EQ(a.open(t, claims()), "requestState was already used");
+  EXPECT_EQ(b.open(t, claims()), "requestState was already used");
+  // Where the shared record cannot be written, the token is refused, not let through.
+  RequestStateSealer c(key, std::chrono::seconds(300), "/proc/no-such-dir/consent-spent");
+  EXPECT_EQ(c.open(c.seal(claims()), claims()).rfind("requestState cannot be checked against other toolgate processes: "
+                                                      "cannot create /proc/no-such-dir/consent-spent: ",
+                                                      0),
+            0u);
+  std::filesystem::remove_all(tmpl);
 }

@@ -12,6 +12,7 @@
 #include "protocol/tool_call.hpp"
 #include "protocol/versions.hpp"
 #include "transport/reader_baton.hpp"
+#include "util/utf8.hpp"
 
 namespace toolgate {
 
@@ -342,7 +343,12 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
   if (args && !args->is_object() && !args->is_null())
     return refuse_tool_call(m, batch, session, rpc::kInvalidParams, "tools/call: params.arguments must be an object");
   auto tool = registry_.snapshot()->find(std::string(name->get_string()));
-  if (!tool) return refuse_tool_call(m, batch, session, rpc::kInvalidParams, "Unknown tool: " + std::string(name->get_string()));
+  if (!tool) {
+    // A name no tool has may be huge (a probe): it is echoed, and audited, cut to 256 bytes.
+    std::string_view asked = name->get_string().subview();
+    std::string shown = to_valid_utf8(asked.substr(0, 256)) + (asked.size() > 256 ? "..." : "");
+    return refuse_tool_call(m, batch, session, rpc::kInvalidParams, "Unknown tool: " + shown);
+  }
 
   CallExtras extras;
   if (!choose_task_mode(m, batch, session, *tool->manifest, extras)) return;

@@ -5,6 +5,7 @@
 
 #include "protocol/jsonrpc.hpp"
 #include "protocol/server.hpp"
+#include "util/utf8.hpp"
 
 namespace toolgate {
 
@@ -19,7 +20,7 @@ void Server::refuse_tool_call(const Message& m, const std::shared_ptr<BatchColle
                               const SessionInfo& session, int code, std::string message) {
   CallRecord rec;
   const json::value* name = m.params ? m.params->if_contains("name") : nullptr;
-  if (name && name->is_string()) rec.tool = std::string(name->get_string().subview().substr(0, kMaxAuditedNameBytes));
+  if (name && name->is_string()) rec.tool = to_valid_utf8(name->get_string().subview().substr(0, kMaxAuditedNameBytes));
   rec.plugin = "toolgate";
   rec.plugin_version = options_.server_version;
   if (AuthDecision auth = policy_.authenticate(); auth.ok) {

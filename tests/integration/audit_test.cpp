@@ -219,6 +219,22 @@ TEST(Audit, ToolCallsRefusedBeforeTheyStartAreAuditedToo) {
   EXPECT_EQ(refused.at("duplicate request id 4: a request with this id is still in flight").at("errorCode"), "-32600");
 }
 
+TEST(Audit, AHugeUnknownToolNameIsCutInTheAnswerAndTheEntry) {
+  RunningToolgate tg(R"("audit":{"directory":"audit"})");
+  tg->initialize();
+  const std::string huge(100000, 'n');
+  tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
+                             {"params", {{"name", huge}, {"arguments", json::object()}}}});
+  json::object e = tg->await_response(1).as_object().at("error").as_object();
+  EXPECT_EQ(e.at("message"), json::value("Unknown tool: " + std::string(256, 'n') + "..."));
+  tg->close_stdin();
+  tg->wait_exit(std::chrono::seconds(5));
+  auto all = audit_entries(tg.dir().file("audit"));
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].at("tool"), json::value(std::string(256, 'n')));
+  EXPECT_EQ(all[0].at("errorMessage"), e.at("message"));
+}
+
 TEST(Audit, VerifyAcceptsTheChainAndNamesAnEditedLine) {
   RunningToolgate tg(R"("audit":{"directory":"audit"})");
   tg->initialize();

@@ -152,7 +152,6 @@ std::optional<ChainTail> scan_chain_tail(const std::string& dir, std::string& er
   if (!files) return std::nullopt;
   ChainTail tail;
   std::vector<std::string> junk;  // newest first while walking
-  bool torn_found = false;
   for (auto it = files->rbegin(); it != files->rend() && !tail.last_hash; ++it) {  // newest first
     struct stat st;
     if (::stat(it->path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
@@ -161,17 +160,17 @@ std::optional<ChainTail> scan_chain_tail(const std::string& dir, std::string& er
     if (!text) return std::nullopt;
     if (it->index == 0 && !text->empty() && text->back() != '\n') tail.needs_newline = true;
     std::size_t before = junk.size();
-    bool newest = it->index == 0;
     if (!walk_back(*text, whole, tail, junk) && !whole) {
       junk.resize(before);  // entries longer than the window: walk the whole file
       text = read_whole_file(it->path, error);
       if (!text) return std::nullopt;
       walk_back(*text, true, tail, junk);
     }
-    if (newest && junk.size() > before) torn_found = true;  // audit.jsonl's last line is junk
   }
-  // junk is newest first: only its first line can be the unterminated end of audit.jsonl.
-  if (!junk.empty() && tail.needs_newline && torn_found) {
+  // junk is newest first. When audit.jsonl ends without a newline, its last line was walked
+  // first: if that line is junk, it is junk.front(), and the torn write; an entry there would
+  // have ended the walk with no junk at all.
+  if (!junk.empty() && tail.needs_newline) {
     tail.junk.push_back(std::move(junk.front()));
     tail.stray_lines = junk.size() - 1;
   } else {

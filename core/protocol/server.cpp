@@ -12,7 +12,6 @@
 #include "protocol/tool_call.hpp"
 #include "protocol/versions.hpp"
 #include "transport/reader_baton.hpp"
-#include "util/utf8.hpp"
 
 namespace toolgate {
 
@@ -344,10 +343,9 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
     return refuse_tool_call(m, batch, session, rpc::kInvalidParams, "tools/call: params.arguments must be an object");
   auto tool = registry_.snapshot()->find(std::string(name->get_string()));
   if (!tool) {
-    // A name no tool has may be huge (a probe): it is echoed, and audited, cut to 256 bytes.
     std::string_view asked = name->get_string().subview();
-    std::string shown = to_valid_utf8(asked.substr(0, 256)) + (asked.size() > 256 ? "..." : "");
-    return refuse_tool_call(m, batch, session, rpc::kInvalidParams, "Unknown tool: " + shown);
+    return refuse_tool_call(m, batch, session, rpc::kInvalidParams,
+                            "Unknown tool: " + shown_tool_name(asked) + (asked.size() > kShownToolNameBytes ? "..." : ""));
   }
 
   CallExtras extras;

@@ -136,6 +136,10 @@ class Server {
   // (server_refusals.cpp).
   void refuse_tool_call(const Message& m, const std::shared_ptr<BatchCollector>& batch, const SessionInfo& session,
                         int code, std::string message);
+  // A requested tool name as answers and audit entries carry it: at most kShownToolNameBytes, and
+  // valid UTF-8. A name no tool has may be huge (a probe).
+  static constexpr std::size_t kShownToolNameBytes = 256;
+  static std::string shown_tool_name(std::string_view name);
 
   ServerOptions options_;
   LineWriter& out_;

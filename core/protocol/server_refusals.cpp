@@ -11,16 +11,13 @@ namespace toolgate {
 
 namespace json = boost::json;
 
-namespace {
-// Names longer than any real tool's are kept short in the entry: the request may be an attack.
-constexpr std::size_t kMaxAuditedNameBytes = 256;
-}  // namespace
+std::string Server::shown_tool_name(std::string_view name) { return to_valid_utf8(name.substr(0, kShownToolNameBytes)); }
 
 void Server::refuse_tool_call(const Message& m, const std::shared_ptr<BatchCollector>& batch,
                               const SessionInfo& session, int code, std::string message) {
   CallRecord rec;
   const json::value* name = m.params ? m.params->if_contains("name") : nullptr;
-  if (name && name->is_string()) rec.tool = to_valid_utf8(name->get_string().subview().substr(0, kMaxAuditedNameBytes));
+  if (name && name->is_string()) rec.tool = shown_tool_name(name->get_string().subview());
   rec.plugin = "toolgate";
   rec.plugin_version = options_.server_version;
   if (AuthDecision auth = policy_.authenticate(); auth.ok) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "audit/audit_log.hpp"
+#include "identity/api_keys.hpp"
 #include "identity/authenticator.hpp"
 #include "ratelimit/rate_limiter.hpp"
 
@@ -76,7 +77,12 @@ AppPolicy::AppPolicy(const Config& config, std::string credential, const AppPoli
     // The caller's own credential is scrubbed wherever it appears, even pasted into arguments.
     // In the form the authenticator accepts it, so a key given with a trailing newline is still
     // found in an argument that quotes it without one.
-    if (std::string key = normalise_credential(credential); !key.empty()) parts_->audit->redactor()->add_literal(key);
+    if (std::string key = normalise_credential(credential); !key.empty()) {
+      parts_->audit->redactor()->add_literal(key);
+      // An API key's id is public (keys list, error texts), so its secret half alone is as good
+      // as the whole key.
+      if (auto api_key = parse_api_key(key)) parts_->audit->redactor()->add_literal(api_key->secret);
+    }
     // A sink that cannot be opened now is not fatal: calls are refused (fail closed) until it
     // works again, and the log recovers by itself.
     if (!parts_->audit->open()) spdlog::error("audit: {}", parts_->audit->last_error());

@@ -166,6 +166,7 @@ AuditConfig parse_audit_config(JsonObjectReader& r, const std::string& base_dir)
     if (!c.hmac_key) r.errors().add(r.child_path("hmacKeyFile"), error);
   }
   c.fsync = r.boolean_or("fsync", false);
+  c.max_input_bytes = static_cast<std::size_t>(r.integer_or("maxInputBytes", 64 * 1024, 256, INT32_MAX));
   if (auto mode = r.string("failMode")) {
     if (*mode == "closed")
       c.fail_mode = AuditConfig::FailMode::closed;

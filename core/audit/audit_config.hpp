@@ -7,6 +7,7 @@
 //     "maxFiles": 10,                    1..1000 rotated files kept besides audit.jsonl
 //     "hmacKeyFile": "keys/audit.key",   optional; chain uses HMAC-SHA-256 with its bytes
 //     "fsync": false,                    fsync(2) after every entry (flush always happens)
+//     "maxInputBytes": 65536,            >= 256; a larger input is recorded as its size and SHA-256
 //     "failMode": "closed",              "closed": refuse the call; "open": log and carry on
 //     "redact": { "keys": [...], "patterns": [...],          replace the defaults
 //                 "extraKeys": [...], "extraPatterns": [...] } add to them
@@ -47,6 +48,8 @@ struct AuditConfig {
   std::optional<std::string> hmac_key_file;  // resolved path
   std::optional<std::string> hmac_key;       // loaded key bytes
   bool fsync = false;
+  // Larger inputs (serialised, after redaction) are recorded as their size and SHA-256 only.
+  std::size_t max_input_bytes = 64 * 1024;
   FailMode fail_mode = FailMode::closed;
   std::vector<std::string> redact_keys;
   std::vector<std::string> redact_patterns;

@@ -1,6 +1,7 @@
 #include "audit/audit_entry.hpp"
 
 #include "audit/json_line.hpp"
+#include "util/digest.hpp"
 
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -231,14 +232,15 @@ std::string new_audit_id() {
   return std::string(buf, sizeof buf);
 }
 
-std::string canonical_prefix(const AuditEntry& e) {
+std::string canonical_prefix(const AuditEntry& e, std::size_t max_input_bytes) {
   std::string out;
   out.reserve(512);
-  append_canonical_prefix(out, e);
+  append_canonical_prefix(out, e, nullptr, max_input_bytes);
   return out;
 }
 
-void append_canonical_prefix(std::string& out, const AuditEntry& e, const GeneratedFields* generated) {
+void append_canonical_prefix(std::string& out, const AuditEntry& e, const GeneratedFields* generated,
+                             std::size_t max_input_bytes) {
   auto pick = [&](const std::string& own, std::string_view GeneratedFields::*field) -> std::string_view {
     return own.empty() && generated ? generated->*field : std::string_view(own);
   };
@@ -251,7 +253,17 @@ void append_canonical_prefix(std::string& out, const AuditEntry& e, const Genera
   optional_member(out, "\"plugin\":", e.plugin);
   optional_member(out, "\"pluginVersion\":", e.plugin_version);
   out.append(",\"input\":");
+  std::size_t input_at = out.size();
   append_json_value(out, e.input);
+  // Bounded, so that a caller cannot push older entries out of the rotating files with a few
+  // huge calls (refused ones included); the digest still ties the entry to what was sent.
+  if (max_input_bytes && out.size() - input_at > max_input_bytes) {
+    std::size_t bytes = out.size() - input_at;
+    std::string digest = sha256_hex(std::string_view(out).substr(input_at));
+    out.resize(input_at);
+    out.append("{\"dev.toolgate/truncated\":{\"bytes\":").append(std::to_string(bytes));
+    out.append(",\"sha256\":\"").append(digest).append("\"}}");
+  }
   member(out, "\"outcome\":", outcome_name(e.outcome));
   out.append(",\"latencyMs\":");
   append_json_value(out, e.latency_ms);

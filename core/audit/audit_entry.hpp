@@ -106,10 +106,13 @@ struct GeneratedFields {
 
 // The canonical text up to, not including, the `prev` member: `{"id":...,"manifestDigest":"..."`.
 // Split out so the expensive part is built outside the log's lock.
-std::string canonical_prefix(const AuditEntry& e);
+std::string canonical_prefix(const AuditEntry& e, std::size_t max_input_bytes = 0);
 // The same, appended to `out` (the audit writer builds a whole batch in one buffer). Empty id,
 // timestamp and traceId come from `generated` when given.
-void append_canonical_prefix(std::string& out, const AuditEntry& e, const GeneratedFields* generated = nullptr);
+// An input longer than max_input_bytes once serialised (0: no limit) is written as
+// {"dev.toolgate/truncated":{"bytes":N,"sha256":"<hex of the serialised input>"}}.
+void append_canonical_prefix(std::string& out, const AuditEntry& e, const GeneratedFields* generated = nullptr,
+                             std::size_t max_input_bytes = 0);
 // prefix + `,"prev":"<prev>"}`: the bytes the chain hashes.
 std::string canonical_from_prefix(std::string_view prefix, std::string_view prev);
 // canonical text with the hash member added: the line written to the file (without newline).

@@ -67,14 +67,20 @@ void AuditLog::prepare(AuditEntry& e) {
 void AuditLog::scrub(AuditEntry& e) {
   if (e.latency_ms < 0) e.latency_ms = 0;
   redactor_->redact_in_place(e.input);
-  if (!e.error_message.empty()) e.error_message = redactor_->redact_text(e.error_message);
+  // Every field the caller controls: a key pasted as a tool name, request id or client name
+  // must not reach the file either.
+  redactor_->redact_string(e.error_message);
+  redactor_->redact_string(e.tool);
+  redactor_->redact_string(e.client_name);
+  redactor_->redact_string(e.client_version);
+  if (e.request_id.is_string()) redactor_->redact_in_place(e.request_id);
 }
 
 bool AuditLog::append(AuditEntry& e) {
   if (!config_.enabled) return true;
   prepare(e);
   Pending me;
-  me.prefix = canonical_prefix(e);  // the costly serialisation, outside any lock
+  me.prefix = canonical_prefix(e, config_.max_input_bytes);  // the costly serialisation, outside any lock
   me.entry = &e;
   {
     std::lock_guard q(queue_mu_);
@@ -306,7 +312,7 @@ void AuditLog::append_queued_prefix(AuditEntry& e, std::chrono::system_clock::ti
     put_trace_id(trace);
     generated.trace_id = {trace, sizeof trace};
   }
-  append_canonical_prefix(batch_text_, e, &generated);
+  append_canonical_prefix(batch_text_, e, &generated, config_.max_input_bytes);
 }
 
 // batch_text_ holds the entry's canonical prefix from `start` on: close it with `prev`, hash that

@@ -160,6 +160,10 @@ std::string Redactor::redact_text(std::string_view text) const {
   return redact_possible(text);
 }
 
+void Redactor::redact_string(std::string& s) const {
+  if (!s.empty() && may_need_redaction(s)) s = redact_possible(s);
+}
+
 std::string Redactor::redact_possible(std::string_view text) const {
   std::string out(text);
   {

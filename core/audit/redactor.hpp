@@ -52,6 +52,8 @@ class Redactor {
   // The same, on the value itself (no copy).
   void redact_in_place(boost::json::value& v) const;
   std::string redact_text(std::string_view text) const;
+  // redact_text() in place; no copy when nothing in `s` can need it.
+  void redact_string(std::string& s) const;
   bool is_secret_key(std::string_view key) const;
 
   // Registers a secret to scrub verbatim (ignored if shorter than 4 bytes: too likely to hit

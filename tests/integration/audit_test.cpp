@@ -12,6 +12,7 @@
 
 #include "fixture.hpp"
 #include "results.hpp"
+#include "util/digest.hpp"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
@@ -183,6 +184,66 @@ TEST(Audit, CredentialGivenWithANewlineIsStillRedactedInKeysAndValues) {
   std::string file = read_text(dir.file("audit/audit.jsonl"));
   EXPECT_EQ(file.find(key.substr(key.rfind('_') + 1)), std::string::npos) << "the credential reached the audit file:\n" << file;
   EXPECT_NE(file.find("as a name"), std::string::npos) << "the member named after the key was dropped:\n" << file;
+}
+
+TEST(Audit, CredentialIsScrubbedFromEveryFieldTheCallerControls) {
+  // Not only the arguments: a tool name, a request id and the client's name and version are the
+  // caller's text too. An API key's secret half alone is as good as the key (its id is public).
+  TempDir dir;
+  std::string key = policy_with_api_key(dir, "echo.read");
+  ASSERT_FALSE(key.empty());
+  const std::string secret = key.substr(key.rfind('_') + 1);
+  McpProcess p({{"serve", "--config", dir.file("policy.json")}, {{"TOOLGATE_TOKEN", key}}});
+  p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
+                           {"params", {{"protocolVersion", "2025-06-18"}, {"capabilities", json::object()},
+                                       {"clientInfo", {{"name", "cli " + key}, {"version", "Bearer abcdefghijklmnopqrstuvwxyz0123"}}}}}});
+  p.await_response(0);
+  p.send_json(json::object{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", key}, {"method", "tools/call"},
+                           {"params", {{"name", "echo"}, {"arguments", {{"text", "half " + secret}}}}}});
+  p.await_response(json::value(key));
+  p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
+                           {"params", {{"name", key}, {"arguments", json::object()}}}});
+  p.await_response(2);
+  p.close_stdin();
+  p.wait_exit(std::chrono::seconds(5));
+  std::string file = read_text(dir.file("audit/audit.jsonl"));
+  EXPECT_EQ(file.find(secret), std::string::npos) << "the credential reached the audit file:\n" << file;
+  EXPECT_EQ(file.find("abcdefghijklmnopqrstuvwxyz0123"), std::string::npos) << "a bearer token reached the file:\n" << file;
+  auto all = audit_entries(dir.file("audit"));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].at("requestId"), "[REDACTED]");
+  EXPECT_EQ(all[0].at("clientName"), "cli [REDACTED]");
+  EXPECT_EQ(all[0].at("clientVersion"), "Bearer [REDACTED]");
+  EXPECT_EQ(all[0].at("input"), (json::object{{"text", "half [REDACTED]"}}));
+  EXPECT_EQ(all[1].at("tool"), "[REDACTED]");
+}
+
+TEST(Audit, HugeInputsAreRecordedAsTheirSizeAndDigest) {
+  // Every call gets an entry, refused ones too, so without a bound a few huge calls would push
+  // older entries out of the rotating files.
+  RunningToolgate tg(R"("audit":{"directory":"audit","maxInputBytes":1024})");
+  tg->initialize();
+  const std::string big(5000, 'x');
+  tg->call_tool("echo", {{"text", big}});
+  tg->call_tool("echo", {{"text", "small"}});
+  tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", "u"}, {"method", "tools/call"},
+                             {"params", {{"name", "no_such_tool"}, {"arguments", {{"blob", big}}}}}});
+  tg->await_response(json::value("u"));
+  tg->close_stdin();
+  tg->wait_exit(std::chrono::seconds(5));
+  auto all = audit_entries(tg.dir().file("audit"));
+  ASSERT_EQ(all.size(), 3u);
+  const std::string serialised = json::serialize(json::object{{"text", big}});
+  EXPECT_EQ(all[0].at("outcome"), "success");
+  EXPECT_EQ(all[0].at("input"), (json::object{{"dev.toolgate/truncated",
+                                               {{"bytes", serialised.size()}, {"sha256", toolgate::sha256_hex(serialised)}}}}));
+  EXPECT_EQ(all[1].at("input"), (json::object{{"text", "small"}}));
+  EXPECT_EQ(all[2].at("outcome"), "invalid_input");
+  EXPECT_TRUE(all[2].at("input").as_object().contains("dev.toolgate/truncated"));
+  int status = 0;
+  std::string out = run_cli("audit verify " + tg.dir().file("audit"), status);
+  EXPECT_EQ(status, 0) << out;
 }
 
 TEST(Audit, ToolCallsRefusedBeforeTheyStartAreAuditedToo) {

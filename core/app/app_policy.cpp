@@ -83,9 +83,15 @@ AppPolicy::AppPolicy(const Config& config, std::string credential, const AppPoli
       // as the whole key.
       if (auto api_key = parse_api_key(key)) parts_->audit->redactor()->add_literal(api_key->secret);
     }
-    // A sink that cannot be opened now is not fatal: calls are refused (fail closed) until it
-    // works again, and the log recovers by itself.
-    if (!parts_->audit->open()) spdlog::error("audit: {}", parts_->audit->last_error());
+    // At start-up a sink that cannot be opened is not fatal: calls are refused (fail closed)
+    // until it works again, and the log recovers by itself. A reload that would swap a working
+    // audit trail for one that does not work is refused instead: the running policy stays.
+    if (!parts_->audit->open()) {
+      const auto& was = previous ? previous->parts_->audit : nullptr;
+      if (previous && (!was || was->healthy()))
+        throw std::runtime_error("$.audit: the new audit trail cannot be written: " + parts_->audit->last_error());
+      spdlog::error("audit: {}", parts_->audit->last_error());
+    }
   }
   parts_->authenticator = std::make_unique<Authenticator>(identity, std::move(credential));
   if (same_dir && section(*old, "rateLimits") == section(config, "rateLimits"))
@@ -104,9 +110,7 @@ AuthDecision AppPolicy::authenticate() {
 }
 
 std::string AppPolicy::required_scope(const ToolManifest& tool) {
-  auto it = parts_->config.tools.find(tool.name);
-  if (it != parts_->config.tools.end() && it->second.scope) return *it->second.scope;
-  return tool.scope;
+  return toolgate::required_scope(parts_->config, tool.name, tool.scope);
 }
 
 RateDecision AppPolicy::admit(const Principal& who, const ToolManifest& tool, std::unique_ptr<CallTicket>& ticket) {

@@ -65,7 +65,9 @@ int run_check(const CliOptions& cli, std::ostream& out) {
   auto table = registry.snapshot();
   out << "tools: " << table->tools.size() << "\n";
   for (const auto& t : table->tools) {
-    std::string scope = t->manifest->scope.empty() ? "(none: denied)" : t->manifest->scope;
+    // What the server enforces: the policy's override, if any, else the manifest's scope.
+    std::string scope = required_scope(*config, t->manifest->name, t->manifest->scope);
+    if (scope.empty()) scope = "(none: denied)";
     out << "  " << t->manifest->name << "  scope " << scope << (t->manifest->read_only() ? "  read-only" : "")
         << (t->manifest->destructive() ? "  destructive" : "") << "\n";
   }

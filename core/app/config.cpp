@@ -201,4 +201,9 @@ std::optional<Config> load_config(const std::string& file, JsonErrors& errors) {
   return c;
 }
 
+const std::string& required_scope(const Config& config, const std::string& tool, const std::string& manifest_scope) {
+  auto it = config.tools.find(tool);
+  return it != config.tools.end() && it->second.scope ? *it->second.scope : manifest_scope;
+}
+
 }  // namespace toolgate

@@ -81,6 +81,10 @@ struct Config {
   TenantTools tenant_tools;  // the `tenants` section: per-tenant tool allow/deny lists
 };
 
+// The scope calling `tool` needs under this policy: its `tools.<name>.scope` override, else the
+// scope its manifest declares.
+const std::string& required_scope(const Config& config, const std::string& tool, const std::string& manifest_scope);
+
 // Reads and validates the policy file. Errors go to `errors` with their paths.
 std::optional<Config> load_config(const std::string& file, JsonErrors& errors);
 // Parses an already-read document (used by load_config and by tests).

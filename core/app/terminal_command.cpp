@@ -132,8 +132,8 @@ std::string describe_arguments(const json::object& schema) {
   return out;
 }
 
-std::string render_tools(const json::array& tools, ToolRegistry& registry) {
-  auto table = registry.snapshot();
+std::string render_tools(const json::array& tools, SessionHost& host) {
+  auto table = host.registry().snapshot();
   std::ostringstream out;
   for (const auto& tv : tools) {
     const json::object& t = tv.get_object();
@@ -148,7 +148,7 @@ std::string render_tools(const json::array& tools, ToolRegistry& registry) {
       kind = "no annotations";
     }
     std::string scope;
-    if (auto entry = table->find(name)) scope = entry->manifest->scope;
+    if (auto entry = table->find(name)) scope = host.policy().required_scope(*entry->manifest);
     out << name << "  [" << kind << (scope.empty() ? "" : "; scope " + scope) << "]\n";
     if (const json::value* d = t.if_contains("description"); d && d->is_string())
       out << "    " << one_line(std::string(d->get_string())) << "\n";
@@ -289,7 +289,7 @@ int run_tools_command(const std::vector<std::string>& args) {
     finish(*s, 1);
   }
   write_out(s->out_fd, f.json ? pretty_json(json::object{{"tools", tools}}) + "\n"
-                              : render_tools(tools, s->session->host().registry()));
+                              : render_tools(tools, s->session->host()));
   finish(*s, 0);
 }
 

@@ -56,6 +56,7 @@ void ToolCall::run() {
   if (!policy.audit_ready(why))
     return deny("internal", "the call was refused because the audit trail cannot be written: " + why);
 
+  admitted_ = true;
   if (policy.consent_needed(principal_, m) && !obtain_consent()) return;
   if (tool_->builtin) return invoke_builtin();
   if (extras_.task_mode != TaskMode::None || m.execution == "job") return start_job();
@@ -168,7 +169,8 @@ void ToolCall::deliver(json::object result, const json::value& rpc_error, bool r
   const ToolManifest& m = *tool_->manifest;
   if (!recorded) {
     spdlog::error("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
-    result = error_result("internal", "the result is withheld because the audit trail could not be written: " + why);
+    result = error_result("internal", admitted_ ? "the result is withheld because the audit trail could not be written: " + why
+                                                : "the call was refused because the audit trail cannot be written: " + why);
   }
   if (client_cancelled_) {
     server_.skip_response(batch_);

@@ -107,6 +107,9 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> client_cancelled_{false};
   std::atomic<bool> finished_{false};
+  // Past every check: the tool may have acted (or asked for consent), so a result that cannot be
+  // audited is "withheld", not "refused".
+  std::atomic<bool> admitted_{false};
 
   std::mutex mu_;  // guards the fields below
   std::optional<boost::json::object> result_;

@@ -316,6 +316,17 @@ TEST(Audit, VerifyAcceptsTheChainAndNamesAnEditedLine) {
   EXPECT_NE(bad.find("audit.jsonl:4"), std::string::npos) << bad;
 }
 
+TEST(Audit, ACallRefusedForWantOfAnAuditTrailSaysItDidNotRun) {
+  // "Withheld" would tell the model (and whoever reads the error) that the tool acted.
+  RunningToolgate tg(R"("audit":{"directory":"/proc/no-such-audit"})");
+  tg->initialize();
+  json::object refused = tg->call_tool("log_progress");
+  EXPECT_EQ(refused.at("isError"), true);
+  EXPECT_NE(text_of(refused).find("the call was refused because the audit trail cannot be written"), std::string::npos)
+      << json::serialize(refused);
+  EXPECT_TRUE(tg->others().empty()) << "the tool ran: " << json::serialize(tg->others().front());
+}
+
 TEST(Audit, UnwritableSinkFailsClosedAndRecovers) {
   RunningToolgate tg(R"("audit":{"directory":"audit"})");
   tg->initialize();

@@ -76,6 +76,22 @@ TEST(Cli, CheckPassesOnAHealthySetupAndFailsOnABrokenOne) {
   EXPECT_NE(bad.out.find("check failed: 1 problem(s)"), std::string::npos);
 }
 
+TEST(Cli, CheckAndToolsShowTheScopeThePolicyEnforces) {
+  // A `tools.<name>.scope` override is what calls are checked against, so that is what the
+  // operator must see, not the manifest's own scope.
+  TempDir t;
+  std::string plugins = t.file("plugins");
+  std::filesystem::create_directory(plugins);
+  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  write_text(t.file("policy.json"), anonymous_policy(plugins, R"("tools":{"echo":{"scope":"diag.read"}})"));
+  CliRun check = run({"check", "--config", t.file("policy.json")});
+  EXPECT_EQ(check.status, 0) << check.out;
+  EXPECT_NE(check.out.find("echo  scope diag.read"), std::string::npos) << check.out;
+  CliRun tools = run({"tools", "--config", t.file("policy.json")});
+  EXPECT_EQ(tools.status, 0) << tools.err;
+  EXPECT_NE(tools.out.find("scope diag.read]"), std::string::npos) << tools.out;
+}
+
 TEST(Cli, CheckReportsEveryPolicyProblemInOneRun) {
   // Problems in sections config.cpp parses and in those the areas parse are listed together.
   TempDir t;

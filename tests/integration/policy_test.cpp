@@ -251,6 +251,35 @@ TEST(Reload, ARestartOnlyChangeRefusesTheWholeReload) {
   EXPECT_EQ(error_code_of(tg->call_tool("whoami")), "");
 }
 
+TEST(Reload, TurningPluginWatchingOnOrOffNeedsARestart) {
+  // It is read once, when the watch starts: a reload claiming to apply it would be a lie.
+  RunningToolgate tg;
+  tg->initialize();
+  std::string plugins = tg.dir().file("plugins");
+  replace_file(tg.dir().file("policy.json"),
+               R"({"plugins":{"directory":")" + plugins +
+                   R"(","watch":false},"identity":{"anonymous":{"tenant":"test","scopes":["*"]}}})");
+  ASSERT_TRUE(tg->await_stderr("policy reload (file change) refused")) << tg->stderr_text();
+  EXPECT_NE(tg->stderr_text().find("$.plugins.watch ("), std::string::npos) << tg->stderr_text();
+}
+
+TEST(Reload, ANewAuditDirectoryThatCannotBeWrittenIsRefused) {
+  // Swapping a working audit trail for a broken one would refuse every call from then on.
+  RunningToolgate tg(kAudit);
+  tg->initialize();
+  EXPECT_EQ(error_code_of(tg->call_tool("whoami")), "");
+  replace_file(tg.dir().file("policy.json"),
+               anonymous_policy(tg.dir().file("plugins"), R"("audit":{"directory":"/proc/no-such-audit"})"));
+  ASSERT_TRUE(tg->await_stderr("policy reload (file change) refused, the running policy stays in force"))
+      << tg->stderr_text();
+  EXPECT_NE(tg->stderr_text().find("$.audit: the new audit trail cannot be written"), std::string::npos)
+      << tg->stderr_text();
+  EXPECT_EQ(error_code_of(tg->call_tool("whoami")), "");
+  tg->close_stdin();
+  tg->wait_exit(std::chrono::seconds(5));
+  EXPECT_EQ(audit_entries(tg.dir().file("audit")).size(), 2u);
+}
+
 TEST(Reload, ACallInFlightFinishesUnderThePolicyItStartedWith) {
   RunningToolgate tg(kAudit);
   std::string file = tg.dir().file("policy.json");

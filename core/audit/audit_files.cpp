@@ -1,6 +1,7 @@
 #include "audit/audit_files.hpp"
 
 #include "audit/chain.hpp"
+#include "util/regular_file.hpp"
 
 #include <boost/json.hpp>
 
@@ -117,34 +118,9 @@ std::optional<std::vector<AuditFileRef>> list_audit_files(const std::string& dir
 }
 
 std::optional<std::string> read_whole_file(const std::string& path, std::string& error) {
-  // O_NONBLOCK: opening a FIFO someone put in the directory must not wait for a writer. Only a
-  // regular file is read: a link to /dev/zero would never end.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    error = "cannot read " + path + ": " + std::strerror(errno);
-    return std::nullopt;
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    error = "cannot read " + path + ": not a regular file";
-    ::close(fd);
-    return std::nullopt;
-  }
-  std::string out;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = "cannot read " + path + ": " + std::strerror(errno);
-      ::close(fd);
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
+  auto text = read_regular_file(path, SIZE_MAX, error);
+  if (!text) error = "cannot read " + path + ": " + error;
+  return text;
 }
 
 std::optional<ChainTail> scan_chain_tail(const std::string& dir, std::string& error) {

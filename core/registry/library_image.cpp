@@ -1,4 +1,7 @@
 #include "registry/library_image.hpp"
+#include "util/regular_file.hpp"
+
+#include <dlfcn.h>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -43,8 +46,9 @@ bool write_all(int fd, const unsigned char* p, std::size_t n) {
 }  // namespace
 
 LibraryImage::LibraryImage(const std::string& path) {
-  Fd source{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (source.fd < 0) throw std::runtime_error("cannot open library " + path + ": " + errno_text());
+  std::string reason;
+  Fd source{open_regular_file(path, reason)};  // never a FIFO or a device such as /dev/zero
+  if (source.fd < 0) throw std::runtime_error("cannot open library " + path + ": " + reason);
   Fd image{::memfd_create("toolgate-plugin", MFD_CLOEXEC | MFD_ALLOW_SEALING)};
   if (image.fd < 0) throw std::runtime_error("cannot create a memory copy of " + path + ": " + errno_text());
 
@@ -78,8 +82,26 @@ LibraryImage::LibraryImage(const std::string& path) {
 
 LibraryImage::~LibraryImage() {
   if (fd_ >= 0) ::close(fd_);
+  for (int fd : stale_) ::close(fd);
 }
 
-std::string LibraryImage::load_path() const { return "/proc/self/fd/" + std::to_string(fd_); }
+std::string LibraryImage::load_path() {
+  // The loader recognises objects it has loaded by their path, and a library it could not unload
+  // (one that ran a thread_local destructor, or is marked NODELETE) keeps its old
+  // /proc/self/fd/N name after that descriptor was closed. dlopen of a new copy that happens to
+  // get the same number would hand back the old code. So move to a number no loaded object is
+  // known by; the numbers passed over stay open until this image goes, so none comes back.
+  for (int attempt = 0; attempt < 256; ++attempt) {
+    std::string path = "/proc/self/fd/" + std::to_string(fd_);
+    void* stale = ::dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+    if (!stale) return path;
+    ::dlclose(stale);
+    int next = ::fcntl(fd_, F_DUPFD_CLOEXEC, fd_ + 1);
+    if (next < 0) throw std::runtime_error("cannot give the memory copy a fresh descriptor: " + errno_text());
+    stale_.push_back(fd_);
+    fd_ = next;
+  }
+  throw std::runtime_error("every descriptor tried names a library loaded before");
+}
 
 }  // namespace toolgate

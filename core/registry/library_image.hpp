@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace toolgate {
 
@@ -19,14 +20,15 @@ class LibraryImage {
   LibraryImage& operator=(const LibraryImage&) = delete;
 
   const std::string& sha256() const { return sha256_; }
-  // A path the dynamic loader can open: /proc/self/fd/N of the sealed copy. Valid while this
-  // object lives; keep it alive as long as the library stays loaded, so the descriptor number
-  // is never reused for another library (the loader recognises loaded objects by path).
-  std::string load_path() const;
+  // A path the dynamic loader can open: /proc/self/fd/N of the sealed copy, with an N that no
+  // object already loaded is known by (see the .cpp). Valid while this object lives; keep it
+  // alive as long as the library stays loaded. Throws std::runtime_error if none can be had.
+  std::string load_path();
   std::size_t size() const { return size_; }
 
  private:
   int fd_ = -1;
+  std::vector<int> stale_;  // descriptor numbers a stale loaded object is known by
   std::size_t size_ = 0;
   std::string sha256_;
 };

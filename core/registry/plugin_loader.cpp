@@ -63,7 +63,12 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
                     " (the library was replaced or modified after the manifest was written or signed)");
 
   // Load the sealed copy we just hashed, not whatever the path holds a moment later.
-  const std::string fd_path = image->load_path();
+  std::string fd_path;
+  try {
+    fd_path = image->load_path();
+  } catch (const std::exception& e) {
+    throw LoadError(who + ": cannot load " + path + ": " + e.what());
+  }
   boost::dll::shared_library lib;
   boost::system::error_code ec;
   lib.load(fd_path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
@@ -75,7 +80,16 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
     throw LoadError(who + ": " + path + " does not export the entry symbol " TG_ENTRY_SYMBOL
                     " (build it with TOOLGATE_PLUGIN or export tg_plugin_entry)");
   auto entry = lib.get<const tg_plugin_info*()>(TG_ENTRY_SYMBOL);
-  const tg_plugin_info* info = entry();
+  // Plugin code: a C++ plugin's entry body may throw (a data file it wants is missing, say).
+  // Caught here, it refuses this plugin only, instead of the whole scan.
+  const tg_plugin_info* info = nullptr;
+  try {
+    info = entry();
+  } catch (const std::exception& e) {
+    throw LoadError(who + ": " + path + ": " TG_ENTRY_SYMBOL " threw: " + e.what());
+  } catch (...) {
+    throw LoadError(who + ": " + path + ": " TG_ENTRY_SYMBOL " threw an exception");
+  }
   if (!info) throw LoadError(who + ": " + path + ": " TG_ENTRY_SYMBOL " returned no plugin info");
   // Read only the leading fields until struct_size proves the rest exists.
   if (info->struct_size < offsetof(tg_plugin_info, abi_minor) + sizeof(uint32_t))
@@ -122,7 +136,15 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
   if (info->init) {
     char error[512] = {0};
     std::string config = boost::json::serialize(m.config);
-    if (info->init(host, config.data(), config.size(), &state, error, sizeof error) != 0) {
+    int rc = 0;
+    try {
+      rc = info->init(host, config.data(), config.size(), &state, error, sizeof error);
+    } catch (const std::exception& e) {
+      throw LoadError(who + ": init threw: " + e.what());
+    } catch (...) {
+      throw LoadError(who + ": init threw an exception");
+    }
+    if (rc != 0) {
       error[sizeof error - 1] = 0;
       throw LoadError(who + ": init failed: " + (error[0] ? error : "no reason given"));
     }

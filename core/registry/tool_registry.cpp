@@ -176,6 +176,9 @@ LoadReport ToolRegistry::reload(const tg_host_api* host) {
                               " tools)");
     } catch (const LoadError& e) {
       report.errors.push_back(std::string(e.what()) + " (plugin skipped)");
+    } catch (const std::exception& e) {  // e.g. out of memory: this plugin is skipped, the scan goes on
+      report.errors.push_back("plugin " + manifest->name + " (manifest " + file_abs + "): " + e.what() +
+                              " (plugin skipped)");
     }
   }
   if (std::string save_error; pins_error.empty() && !pins.save(save_error)) report.errors.push_back(save_error);

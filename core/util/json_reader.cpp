@@ -1,5 +1,6 @@
 #include <cmath>
 #include "util/json_reader.hpp"
+#include "util/regular_file.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -200,14 +201,10 @@ std::optional<json::value> parse_json_text(const std::string& text, const std::s
 }
 
 std::optional<std::string> read_file(const std::string& path, JsonErrors& errors) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    errors.add(path, std::string("cannot read file: ") + std::strerror(errno));
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string error;
+  auto text = read_regular_file(path, kMaxJsonFileBytes, error);
+  if (!text) errors.add(path, "cannot read file: " + error);
+  return text;
 }
 
 }  // namespace toolgate

@@ -77,7 +77,11 @@ class JsonObjectReader {
 std::optional<boost::json::value> parse_json_text(const std::string& text, const std::string& origin,
                                                   JsonErrors& errors);
 
-// Reads a whole file; std::nullopt and an error naming the file on failure.
+// Policy files, manifests and key files larger than this are refused rather than read.
+inline constexpr std::size_t kMaxJsonFileBytes = 64u << 20;
+
+// Reads a whole regular file of at most kMaxJsonFileBytes (read_regular_file); std::nullopt and
+// an error naming the file on failure.
 std::optional<std::string> read_file(const std::string& path, JsonErrors& errors);
 
 }  // namespace toolgate

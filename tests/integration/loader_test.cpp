@@ -2,6 +2,8 @@
 // the file and the reason, the healthy plugins still load, and the server starts.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "fixture.hpp"
@@ -116,6 +118,39 @@ TEST_F(Loader, MissingEntrySymbol) {
 TEST_F(Loader, InitFailure) {
   copy_plugin(fixture_plugin_dir(), plugins, "fx_init_fails");
   expect_skipped("plugin fx_init_fails (manifest " + plugins + "/fx_init_fails.json): init failed: database fx.db is unreachable");
+}
+
+TEST_F(Loader, AnEntryPointThatThrowsSkipsOnlyThatPlugin) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_entry_throws");
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_raw");
+  Loaded l = start_on(plugins);
+  EXPECT_EQ(l.tools.count("echo"), 1u) << l.stderr_text;
+  EXPECT_EQ(l.tools.count("never_listed"), 0u) << l.stderr_text;
+  EXPECT_GT(l.tools.size(), 1u) << "fx_raw was not loaded beside it:\n" << l.stderr_text;
+  EXPECT_NE(l.stderr_text.find("plugin fx_entry_throws (manifest " + plugins + "/fx_entry_throws.json): " + plugins +
+                               "/libfx_entry_throws.so: tg_plugin_entry threw: cannot find my data file (plugin skipped)"),
+            std::string::npos)
+      << l.stderr_text;
+}
+
+TEST_F(Loader, AManifestThatIsAFifoOrADeviceIsRefusedWithoutHanging) {
+  // Someone able to write to the plugin directory must get no more than a refusal: the read
+  // happens before any signature check.
+  ASSERT_EQ(::mkfifo((plugins + "/stuck.json").c_str(), 0600), 0);
+  std::filesystem::create_symlink("/dev/zero", plugins + "/endless.json");
+  Loaded l = start_on(plugins);
+  EXPECT_EQ(l.tools, std::set<std::string>{"echo"}) << l.stderr_text;
+  EXPECT_NE(l.stderr_text.find(plugins + "/stuck.json: cannot read file: not a regular file"), std::string::npos)
+      << l.stderr_text;
+  EXPECT_NE(l.stderr_text.find(plugins + "/endless.json: cannot read file: not a regular file"), std::string::npos)
+      << l.stderr_text;
+}
+
+TEST_F(Loader, ALibraryThatIsADeviceIsRefused) {
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_raw");
+  std::filesystem::remove(plugins + "/libfx_raw.so");
+  std::filesystem::create_symlink("/dev/zero", plugins + "/libfx_raw.so");
+  expect_skipped("cannot open library " + plugins + "/libfx_raw.so: not a regular file");
 }
 
 TEST_F(Loader, LibraryToolsDifferFromManifest) {

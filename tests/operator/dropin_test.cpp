@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "fixture.hpp"
 #include "operator_support.hpp"
@@ -145,6 +146,25 @@ TEST_F(DropIn, AReplacedPluginFinishesItsCallsInFlightThenUnloads) {
   EXPECT_EQ(first_text(held.at("result").as_object()), "fx_dropin 1.0.0 released: go") << json::serialize(held);
   wait_for_stderr(*p_, "plugin fx_dropin 1.0.0 unloaded");
   EXPECT_EQ(first_text(p_->call_tool("dropin_version")), "fx_dropin 2.0.0");
+}
+
+TEST_F(DropIn, EachReplacementRunsItsOwnCodeEvenWhenTheOldCannotBeUnloaded) {
+  // fx_dropin holds a thread_local with a destructor, so no replaced version is ever unmapped.
+  // The loader knows each by the /proc/self/fd/N path it was loaded from; a new copy that got a
+  // freed N must not be handed the old code (nor refused for "reporting" the old version).
+  preload_.push_back([](const std::string& dir) { drop_in(1, dir); });
+  start();
+  p_->initialize();
+  EXPECT_EQ(first_text(p_->call_tool("dropin_version")), "fx_dropin 1.0.0");
+  std::map<int, std::size_t> loads;
+  for (int major : {2, 3, 1, 2, 3, 1}) {
+    drop_in(major, plugins_);
+    std::string version = std::to_string(major) + ".0.0";
+    ASSERT_TRUE(p_->await_stderr("plugin directory changed: loaded plugin fx_dropin " + version, ++loads[major]))
+        << p_->stderr_text();
+    EXPECT_EQ(first_text(p_->call_tool("dropin_version")), "fx_dropin " + version) << p_->stderr_text();
+  }
+  EXPECT_EQ(p_->stderr_text().find("reports version"), std::string::npos) << p_->stderr_text();
 }
 
 TEST_F(DropIn, ARemovedPluginLeavesTheToolList) {

@@ -1,4 +1,4 @@
-// Fixture for drop-in loading: one source built twice, as fx_dropin 1.0.0 and 2.0.0
+// Fixture for drop-in loading: one source built three times, as fx_dropin 1.0.0, 2.0.0 and 3.0.0
 // (FX_DROPIN_VERSION), both into libfx_dropin.so in separate directories, so a test can replace
 // one with the other in a running toolgate. dropin_hold blocks reading a FIFO the test names, so
 // a call can be kept in flight across a replacement without any sleep: the test's open() of the
@@ -19,7 +19,15 @@ using toolgate::Result;
 
 namespace {
 
-Result version(Call&, std::string_view) { return Result::text("fx_dropin " FX_DROPIN_VERSION); }
+// A thread_local with a destructor, as ordinary C++ code has: once a thread has used it, the
+// dynamic loader can no longer unload the library while that thread lives, so an old version
+// stays mapped after it is replaced (the host must still load each new copy afresh).
+thread_local std::string t_last_answer;
+
+Result version(Call&, std::string_view) {
+  t_last_answer = "fx_dropin " FX_DROPIN_VERSION;
+  return Result::text(t_last_answer);
+}
 
 Result hold(Call&, std::string_view args) {
   std::string fifo(json::parse(args).at("fifo").as_string());

@@ -243,8 +243,9 @@ bool Server::choose_task_mode(const Message& m, const std::shared_ptr<BatchColle
     return true;
   }
   // 2025-11-25: task augmentation is the client's choice, within the tool's execution.taskSupport.
-  // A client that did not declare tasks gets params.task ignored, as the spec asks.
-  if (!features_of(session.version).icons || !caps.contains("tasks")) return true;
+  // It hangs on the server's capability (tasks.requests.tools.call, advertised to every
+  // 2025-11-25 client), not the client's: a client's `tasks` lists what it accepts as a receiver.
+  if (!features_of(session.version).icons) return true;
   const json::value* task = m.params->if_contains("task");
   if (!task) {
     if (tool.task_support == "required") {

@@ -273,7 +273,17 @@ int ToolCall::set_error(std::string_view msg) {
 
 bool ToolCall::client_declared(const std::string& method) const {
   std::string cap = method.substr(0, method.find('/'));
+  // A version from before elicitation existed has no such method, whatever the client lists.
+  if (cap == "elicitation" && !features_of(session_.version).elicitation) return false;
   return session_.client_capabilities.contains(cap);
+}
+
+bool ToolCall::client_supports_elicitation_mode(const json::object& params) const {
+  const json::value* mode = params.if_contains("mode");
+  if (!mode || *mode == "form") return client_supports_form_elicitation();  // no mode means form
+  if (!mode->is_string()) return false;
+  const json::value* e = session_.client_capabilities.if_contains("elicitation");
+  return e && e->is_object() && e->get_object().contains(mode->get_string());
 }
 
 int ToolCall::client_request(const std::string& method, std::string_view params_json, std::uint32_t timeout_ms,
@@ -305,6 +315,15 @@ int ToolCall::client_request(const std::string& method, std::string_view params_
   json::value params;
   std::string err;
   if (!parse_json_line(params_json, params, err) || !params.is_object()) return TG_ERR_INVALID;
+  // The spec: never send an elicitation in a mode the client did not declare.
+  if (method == "elicitation/create" && !client_supports_elicitation_mode(params.get_object())) {
+    const json::value* mode = params.get_object().if_contains("mode");
+    reply = json::serialize(json::object{
+        {"code", rpc::kMethodNotFound},
+        {"message", "the client did not declare elicitation mode " +
+                        (mode && mode->is_string() ? std::string(mode->get_string()) : std::string("form"))}});
+    return TG_ERR_UNSUPPORTED;
+  }
   if (cancelled_) return TG_ERR_CANCELLED;
   // Not a structured binding: the wait predicate below captures pending, which C++20 does not
   // allow for bindings (clang rejects it).

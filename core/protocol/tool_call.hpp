@@ -85,6 +85,8 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
   void deliver(boost::json::object result, const boost::json::value& rpc_error, bool recorded, const std::string& why);
   bool client_declared(const std::string& method) const;
   bool client_supports_form_elicitation() const;
+  // Whether the client declared the mode an elicitation/create with these params would use.
+  bool client_supports_elicitation_mode(const boost::json::object& params) const;
 
   Server& server_;
   boost::json::value id_;

@@ -169,6 +169,7 @@ bool ToolCall::consent_stateless() {
 // Consent asks with a form. An empty elicitation capability means form (the spec keeps that for
 // compatibility); a client that lists modes must list form.
 bool ToolCall::client_supports_form_elicitation() const {
+  if (!features_of(session_.version).elicitation) return false;  // before 2025-06-18 there is none
   const json::value* e = session_.client_capabilities.if_contains("elicitation");
   if (!e || !e->is_object()) return false;
   const json::object& modes = e->get_object();

@@ -23,6 +23,7 @@ VersionFeatures features_of(std::string_view version) {
   f.annotations = version >= "2025-03-26";
   f.batches = version == "2025-03-26";
   f.title = version >= "2025-06-18";
+  f.elicitation = version >= "2025-06-18";
   f.icons = version >= "2025-11-25";
   f.execution = version == "2025-11-25";
   return f;

@@ -21,6 +21,7 @@ struct VersionFeatures {
   bool annotations = false;         // 2025-03-26: tool annotations, audio content, progress message
   bool batches = false;             // 2025-03-26 only: JSON-RPC batches
   bool title = false;               // 2025-06-18: title, outputSchema, structuredContent, resource_link
+  bool elicitation = false;         // 2025-06-18: elicitation/create
   bool icons = false;               // 2025-11-25: icons, execution.taskSupport, tasks
   // 2025-11-25 only: Tool.execution.taskSupport and the built-in tasks/* methods. 2026-07-28
   // dropped both (tasks became the io.modelcontextprotocol/tasks extension).

@@ -114,6 +114,26 @@ TEST(Concurrency, ElicitationRoundTripThroughTheClient) {
   EXPECT_EQ(text_of(r), R"(client said: {"action":"accept","content":{"ok":true}})");
 }
 
+TEST(Concurrency, NoElicitationInAModeOrVersionTheClientLacks) {
+  // A form elicitation to a client that declared only URL mode, or to one on a version from
+  // before elicitation existed, is never sent: the tool hears "unsupported" at once.
+  struct Case {
+    std::string version;
+    json::object caps;
+    std::string why;
+  };
+  for (const Case& c : {Case{"2025-11-25", {{"elicitation", {{"url", json::object()}}}}, "did not declare elicitation mode form"},
+                        Case{"2025-03-26", {{"elicitation", json::object()}}, "did not declare the capability elicitation"}}) {
+    RunningToolgate tg;
+    tg->initialize(c.version, c.caps);
+    json::object r = tg->call_tool("elicit");
+    EXPECT_NE(text_of(r).find(c.why), std::string::npos) << c.version << ": " << json::serialize(r);
+    for (const auto& m : tg->others())
+      EXPECT_FALSE(m.as_object().contains("method") && m.as_object().at("method") == "elicitation/create")
+          << c.version << ": sent " << json::serialize(m);
+  }
+}
+
 TEST(Concurrency, AnUnansweredElicitationIsCancelledTowardsTheClient) {
   // The client never answers: after clientRequestTimeoutMs the server tells the client it no
   // longer waits (so its form can close), and the tool hears why in words.

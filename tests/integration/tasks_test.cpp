@@ -136,6 +136,21 @@ TEST_F(JobsFixture, TasksCancelReachesThePluginAndErrorsAreTheSpecs) {
             "tool stepper_required must be called as a task (its execution.taskSupport is \"required\"): add params.task");
 }
 
+TEST_F(JobsFixture, TaskNegotiationHangsOnTheServersCapabilityNotTheClients) {
+  // A client's own `tasks` capability says what it accepts as a receiver. One that only sends
+  // task-augmented requests declares none, and still gets tasks and the tool-level rules.
+  auto p = start(policy(), "2025-11-25", json::object());
+  json::object created = task_call(*p, "n1");
+  ASSERT_TRUE(created.contains("task")) << json::serialize(created);
+  EXPECT_EQ(created.at("task").at("status"), "working");
+  EXPECT_EQ(error_of(p->request("tools/call", {{"name", "stepper_required"}, {"arguments", {{"channel", "n2"}}}}))
+                .at("code"),
+            -32601);
+  EXPECT_EQ(error_of(p->request("tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}, {"task", json::object()}}))
+                .at("code"),
+            -32601);
+}
+
 TEST_F(JobsFixture, AnotherTenantCannotSeeTasks) {
   auto alpha = start(policy("alpha"), "2025-11-25", tasks_caps());
   std::string id(task_call(*alpha, "t3").at("task").at("taskId").as_string());

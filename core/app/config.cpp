@@ -70,6 +70,18 @@ void parse_plugin_trust(JsonObjectReader& plugins, Config& c, JsonErrors& errors
   } else if (!(pins->is_bool() && !pins->get_bool())) {
     errors.add("$.plugins.pinsFile", "expected a file name, or false to turn pinning off");
   }
+  if (const json::value* configs = plugins.raw("config")) {
+    if (!configs->is_object()) {
+      errors.add("$.plugins.config", "expected an object: plugin name -> the config object its init gets");
+    } else {
+      for (const auto& kv : configs->get_object()) {
+        if (kv.value().is_object())
+          t.plugin_configs[std::string(kv.key())] = kv.value().get_object();
+        else
+          errors.add("$.plugins.config." + std::string(kv.key()), "expected an object (the plugin's config)");
+      }
+    }
+  }
   std::string on_change = plugins.string_or("onDefinitionChange", "refuse");
   if (on_change != "refuse" && on_change != "warn") errors.add("$.plugins.onDefinitionChange", "expected \"refuse\" or \"warn\"");
   t.refuse_definition_changes = on_change != "warn";

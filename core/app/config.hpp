@@ -65,6 +65,9 @@ struct PluginTrustConfig {
   // a policy file $STATE_DIRECTORY, $XDG_STATE_HOME/toolgate or ~/.local/state/toolgate.
   std::string pins_file;
   bool refuse_definition_changes = true;
+  // `plugins.config.<plugin>`: replaces that plugin's manifest `config` (given to its init). The
+  // operator's settings live here, outside the manifest a publisher signed.
+  std::map<std::string, boost::json::object> plugin_configs;
 };
 
 struct Config {

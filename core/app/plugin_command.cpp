@@ -254,6 +254,7 @@ std::optional<RegistryOptions> registry_options(const Config& config, bool recor
   o.pins.file = config.plugin_trust.pins_file;
   o.pins.refuse_changes = config.plugin_trust.refuse_definition_changes;
   o.pins.record = record_pins;
+  o.configs = config.plugin_trust.plugin_configs;
   return o;
 }
 

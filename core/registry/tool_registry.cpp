@@ -151,7 +151,10 @@ LoadReport ToolRegistry::reload(const tg_host_api* host) {
       std::shared_ptr<LoadedPlugin> plugin;
       for (const auto& old : previous->plugins)
         if (old->manifest().digest == manifest->digest && old->manifest().file == file_abs) plugin = old;
-      if (!plugin) plugin = load_plugin(*manifest, options_.plugin_dir, host);
+      if (!plugin) {
+        if (auto c = options_.configs.find(manifest->name); c != options_.configs.end()) manifest->config = c->second;
+        plugin = load_plugin(*manifest, options_.plugin_dir, host);
+      }
       std::vector<std::shared_ptr<ToolEntry>> entries;
       for (const auto& t : plugin->manifest().tools) {
         auto entry = std::make_shared<ToolEntry>();

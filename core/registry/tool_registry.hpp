@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -99,6 +100,9 @@ struct RegistryOptions {
   std::string manifest_dir;  // empty: same as plugin_dir
   TrustPolicy trust;         // publisher signatures checked before anything is loaded
   PinPolicy pins;            // tool definition pins checked before load, recorded after
+  // Per plugin name: the config its init gets instead of the manifest's (the policy's
+  // plugins.config), applied after the signature check, which covers the manifest as signed.
+  std::map<std::string, boost::json::object> configs;
 };
 
 class ToolRegistry {

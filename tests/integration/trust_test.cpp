@@ -104,6 +104,24 @@ TEST_F(Trust, SignedPluginsLoadWhenSignaturesAreRequired) {
   EXPECT_EQ(s.stderr_text.find("skipped"), std::string::npos) << s.stderr_text;
 }
 
+TEST_F(Trust, OperatorConfigComesFromThePolicyAndLeavesTheSignatureIntact) {
+  // A signed manifest cannot be edited, so deployment settings (a database path, say) live in
+  // the policy's plugins.config, which replaces the manifest's config for that plugin.
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_init_fails");
+  for (const char* p : {"echo", "fx_raw", "fx_init_fails"}) sign(p);
+  std::string trusting = "\"requireSigned\":true,\"trustedPublishers\":[\"" + dir.file("keys/acme.pub") + "\"]";
+  Served without = serve(policy(trusting));
+  EXPECT_NE(without.stderr_text.find("fx_init_fails.json): init failed: database fx.db is unreachable"), std::string::npos)
+      << without.stderr_text;
+  Served with = serve(policy(trusting + R"(,"config":{"fx_init_fails":{"database":"ready"}})"));
+  EXPECT_EQ(with.stderr_text.find("skipped"), std::string::npos) << with.stderr_text;
+  EXPECT_NE(with.stderr_text.find("fx_init_fails 1.0.0 (1 tools)"), std::string::npos) << with.stderr_text;
+  CliRun bad = cli({"check", "--config", policy(R"("config":{"fx_init_fails":"ready"})")});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("$.plugins.config.fx_init_fails: expected an object (the plugin's config)"), std::string::npos)
+      << bad.out;
+}
+
 TEST_F(Trust, UnsignedPluginsStillLoadByDefault) {
   Served s = serve(policy(""));
   EXPECT_EQ(s.tools, (std::set<std::string>{"echo", "no_result"})) << s.stderr_text;

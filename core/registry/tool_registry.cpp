@@ -185,17 +185,15 @@ LoadReport ToolRegistry::reload(const tg_host_api* host) {
     }
   }
   if (std::string save_error; pins_error.empty() && !pins.save(save_error)) report.errors.push_back(save_error);
-  // The job tools are noise for the model unless some tool can run in the background: list
-  // (and serve) them only then.
+  // The job tools are noise for the model unless some tool can run in the background: list them
+  // only then. They are served regardless: jobs started before the last job-capable plugin was
+  // removed (or before a restart without it) still run or keep their results, and must stay
+  // within reach of job_status and job_cancel.
   bool background = false;
   for (const auto& t : table->tools)
     background = background || t->manifest->execution == "job" || t->manifest->task_support != "forbidden";
-  for (const auto& b : builtins) {
-    if (background)
-      table->tools.push_back(b);
-    else
-      table->by_name.erase(b->manifest->name);
-  }
+  if (background)
+    for (const auto& b : builtins) table->tools.push_back(b);
   {
     std::lock_guard<std::mutex> lock(mu_);
     table_ = table;

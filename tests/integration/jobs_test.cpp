@@ -135,6 +135,27 @@ TEST_F(JobsFixture, FinishedResultSurvivesARestart) {
   EXPECT_EQ(structured(s).at("result").at("structuredContent"), (json::object{{"channel", "keep"}, {"steps", 1}}));
 }
 
+TEST_F(JobsFixture, JobToolsStayWithinReachWhenNoJobCapablePluginIsLeft) {
+  // The plugin that ran the job is gone after the restart: the job tools are no longer listed,
+  // but the stored result can still be fetched (and a running job cancelled).
+  std::string file = policy();
+  std::string id;
+  {
+    auto first = start(file);
+    id = start_stepper(*first, "gone", 1);
+    step(*first, "gone");
+    ASSERT_EQ(status_name(await_end(*first, id)), "complete");
+    first->close_stdin();
+    ASSERT_EQ(first->wait_exit(10s), 0);
+  }
+  std::filesystem::remove(plugins + "/fx_jobs.json");
+  auto second = start(file);
+  json::value list = second->request("tools/list");
+  EXPECT_EQ(json::serialize(list).find("job_status"), std::string::npos) << json::serialize(list);
+  json::object s = job_status(*second, id);
+  EXPECT_EQ(status_name(s), "complete") << json::serialize(s);
+}
+
 TEST_F(JobsFixture, JobOfAKilledHostReportsHostRestarted) {
   std::string file = policy();
   std::string id;

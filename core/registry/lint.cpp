@@ -1,4 +1,5 @@
 #include "registry/lint.hpp"
+#include "registry/schema_validator.hpp"
 
 #include <valijson/adapters/boost_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -211,6 +212,24 @@ std::vector<LintFinding> lint_manifest(const std::string& text) {
     if (const json::value* sha = root.if_contains("sha256"); sha && sha->is_string() && sha->get_string() == std::string(64, '0'))
       c.add(Severity::Warning, "$.sha256", "the sha256 is a placeholder: run `toolgate manifest hash` after building the library");
     scope_findings(root, c);
+    // The loader compiles every tool's schemas and refuses the plugin when one does not: a bad
+    // $ref, a misspelt type, a pattern that is not a regular expression.
+    if (const json::value* tools = root.if_contains("tools"); tools && tools->is_array())
+      for (std::size_t i = 0; i < tools->get_array().size(); ++i) {
+        const json::value& t = tools->get_array()[i];
+        if (!t.is_object()) continue;
+        for (const char* which : {"inputSchema", "outputSchema"}) {
+          const json::value* s = t.get_object().if_contains(which);
+          if (!s || !s->is_object()) continue;
+          std::string path = "$.tools[" + std::to_string(i) + "]." + which;
+          if (parser_paths.count(path)) continue;
+          try {
+            SchemaValidator compiled(s->get_object());
+          } catch (const std::exception& e) {
+            c.add(Severity::Error, path, e.what());
+          }
+        }
+      }
   }
   hygiene_findings(*doc, "$", "", c);
 

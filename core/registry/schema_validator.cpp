@@ -6,11 +6,43 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include <regex>
 #include <stdexcept>
 
 namespace toolgate {
 
 namespace json = boost::json;
+
+namespace {
+// valijson compiles a "pattern" (std::regex, ECMAScript) only when a value reaches it, so a
+// broken one would blame every caller's arguments. Compile them all up front instead. Values
+// that are data rather than schema (const, enum, default, examples) are not looked into.
+void check_patterns(const json::value& v, const std::string& path) {
+  if (v.is_array()) {
+    const json::array& a = v.get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) check_patterns(a[i], path + "[" + std::to_string(i) + "]");
+    return;
+  }
+  if (!v.is_object()) return;
+  for (const auto& kv : v.get_object()) {
+    std::string key(kv.key());
+    if (key == "const" || key == "enum" || key == "default" || key == "examples") continue;
+    std::vector<std::string> patterns;
+    if (key == "pattern" && kv.value().is_string()) patterns.emplace_back(kv.value().get_string());
+    if (key == "patternProperties" && kv.value().is_object())
+      for (const auto& p : kv.value().get_object()) patterns.emplace_back(p.key());
+    for (const auto& p : patterns) {
+      try {
+        std::regex re(p, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        throw std::runtime_error("the regular expression \"" + p + "\" at " + path + "." + key + " does not compile: " +
+                                 e.what());
+      }
+    }
+    check_patterns(kv.value(), path + "." + key);
+  }
+}
+}  // namespace
 
 SchemaValidator::SchemaValidator(const json::object& schema) : schema_doc_(schema), schema_(std::make_unique<valijson::Schema>()) {
   // valijson reads "$schema" to pick a draft and rejects drafts it does not know; tool schemas
@@ -20,6 +52,7 @@ SchemaValidator::SchemaValidator(const json::object& schema) : schema_doc_(schem
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::BoostJsonAdapter adapter(schema_doc_);
     parser.populateSchema(adapter, *schema_);
+    check_patterns(schema_doc_, "$");
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("schema cannot be compiled: ") + e.what());
   }

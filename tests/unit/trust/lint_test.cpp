@@ -56,6 +56,26 @@ TEST(Lint, TheShippedManifestsPass) {
                         "after building the library"});
 }
 
+TEST(Lint, SchemasTheLoaderCannotCompileAreErrors) {
+  // Everything the loader would refuse: a dangling $ref, a misspelt type, a bad regex.
+  auto tool = [](const std::string& schema) {
+    return "    {\"name\": \"lookup\", \"description\": \"x\", \"scope\": \"demo.read\",\n"  // 9
+           "     \"inputSchema\": " + schema + ", \"annotations\": {\"readOnlyHint\": true}}\n";   // 10
+  };
+  Items ref = lint(manifest_text(tool(R"({"type":"object","properties":{"q":{"$ref":"#/$defs/nope"}}})")));
+  ASSERT_EQ(ref.size(), 1u) << ::testing::PrintToString(ref);
+  EXPECT_EQ(ref[0].rfind("m.json:10:21: error: $.tools[0].inputSchema: schema cannot be compiled: ", 0), 0u) << ref[0];
+  Items type = lint(manifest_text(tool(R"({"type":"object","properties":{"q":{"type":"strin"}}})")));
+  ASSERT_EQ(type.size(), 1u) << ::testing::PrintToString(type);
+  EXPECT_NE(type[0].find("strin"), std::string::npos) << type[0];
+  Items pattern = lint(manifest_text(tool(R"({"type":"object","properties":{"q":{"type":"string","pattern":"(["}}})")));
+  ASSERT_EQ(pattern.size(), 1u) << ::testing::PrintToString(pattern);
+  EXPECT_NE(pattern[0].find("the regular expression \"([\" at $.properties.q.pattern does not compile"), std::string::npos)
+      << pattern[0];
+  // A pattern in data (an enum value) is not a schema.
+  EXPECT_EQ(lint(manifest_text(tool(R"({"type":"object","enum":[{"pattern":"(["}]})"))), Items{});
+}
+
 TEST(Lint, InvalidJsonIsOneErrorAtItsPosition) {
   EXPECT_EQ(lint("{\n  \"name\": ,\n}\n"), Items{"m.json:2:11: error: $: invalid JSON: syntax error"});
   EXPECT_EQ(lint(""), Items{"m.json:1:1: error: $: invalid JSON: incomplete JSON"});

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/live_policy.hpp"
+#include "registry/crash_report.hpp"
 #include "app/policy_reload.hpp"
 #include "app/policy_watch.hpp"
 #include "app/directory_watch.hpp"
@@ -69,6 +70,7 @@ struct StopSignal {
 
 int run_serve(const CliOptions& cli) {
   ::signal(SIGPIPE, SIG_IGN);
+  install_crash_report();
   sigset_t handled;
   sigemptyset(&handled);
   sigaddset(&handled, SIGTERM);

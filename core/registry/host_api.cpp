@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "registry/crash_report.hpp"
 #include "registry/tool_registry.hpp"
 #include "util/utf8.hpp"
 
@@ -98,6 +99,7 @@ std::optional<boost::json::object> parse_call_result(std::string_view json_text)
 int invoke_plugin_tool(const ToolEntry& tool, CallSink& sink, const boost::json::object& args, std::string& thrown) {
   std::string args_json = boost::json::serialize(args);
   tg_call handle{&sink};
+  RunningTool mark(tool.plugin ? tool.plugin->manifest().name.c_str() : "toolgate", tool.manifest->name.c_str());
   try {
     return tool.fn->invoke(tool.plugin->state(), tool.fn->tool_ctx, &handle, args_json.data(), args_json.size());
   } catch (const std::exception& e) {

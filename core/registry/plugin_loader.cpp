@@ -13,6 +13,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "registry/crash_report.hpp"
+
 namespace toolgate {
 
 namespace fs = std::filesystem;
@@ -137,6 +139,7 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
     char error[512] = {0};
     std::string config = boost::json::serialize(m.config);
     int rc = 0;
+    RunningTool mark(m.name.c_str(), "its init");
     try {
       rc = info->init(host, config.data(), config.size(), &state, error, sizeof error);
     } catch (const std::exception& e) {

@@ -153,6 +153,23 @@ TEST_F(Loader, ALibraryThatIsADeviceIsRefused) {
   expect_skipped("cannot open library " + plugins + "/libfx_raw.so: not a regular file");
 }
 
+TEST_F(Loader, APluginThatCrashesTheProcessIsNamedOnStderr) {
+  // In-process plugins cannot be survived, but the operator learns which tool it was.
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_crash");
+  write_text(dir.file("policy.json"), anonymous_policy(plugins));
+  for (const std::string how : {"segv", "abort", "exit"}) {
+    McpProcess p({{"serve", "--config", dir.file("policy.json")}});
+    p.initialize();
+    p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
+                             {"params", {{"name", "crash"}, {"arguments", {{"how", how}}}}}});
+    p.wait_exit(std::chrono::seconds(10));
+    std::string expected = how == "exit" ? "toolgate: plugin fx_crash called exit() while it ran crash"
+                                         : std::string("toolgate: fatal ") + (how == "segv" ? "SIGSEGV" : "SIGABRT") +
+                                               " while plugin fx_crash ran crash";
+    EXPECT_NE(p.stderr_text().find(expected), std::string::npos) << how << ":\n" << p.stderr_text();
+  }
+}
+
 TEST_F(Loader, LibraryToolsDifferFromManifest) {
   copy_plugin(fixture_plugin_dir(), plugins, "fx_raw");
   json::object m = manifest_of(plugins + "/fx_raw.json");

@@ -1,0 +1,86 @@
+#include "registry/crash_report.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+
+namespace toolgate {
+
+namespace {
+thread_local const char* t_plugin = nullptr;
+thread_local const char* t_tool = nullptr;
+
+void put(const char* s) {
+  std::size_t n = std::strlen(s);
+  while (n > 0) {
+    ssize_t w = ::write(STDERR_FILENO, s, n);
+    if (w <= 0) return;
+    s += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    case SIGABRT: return "SIGABRT";
+    default: return "a fatal signal";
+  }
+}
+
+void on_fatal_signal(int sig) {
+  // SA_RESETHAND has restored the default action, which raise() then takes (a signal sent
+  // with kill or raise, unlike a fault, would not come back by itself).
+  put("toolgate: fatal ");
+  put(signal_name(sig));
+  if (t_tool) {
+    put(" while plugin ");
+    put(t_plugin ? t_plugin : "?");
+    put(" ran ");
+    put(t_tool);
+    put(": plugins run inside toolgate, so the process ends with it\n");
+  } else {
+    put(" outside any plugin tool\n");
+  }
+  ::raise(sig);
+}
+
+void on_exit_hook(int status, void*) {
+  if (!t_tool) return;
+  put("toolgate: plugin ");
+  put(t_plugin ? t_plugin : "?");
+  put(" called exit() while it ran ");
+  put(t_tool);
+  put(": the process ends with it\n");
+  // Now, without running static destructors under threads that still use what they destroy
+  // (that can hang the process instead of ending it).
+  ::_exit(status);
+}
+}  // namespace
+
+RunningTool::RunningTool(const char* plugin, const char* tool) : previous_plugin_(t_plugin), previous_tool_(t_tool) {
+  t_plugin = plugin;
+  t_tool = tool;
+}
+
+RunningTool::~RunningTool() {
+  t_plugin = previous_plugin_;
+  t_tool = previous_tool_;
+}
+
+void install_crash_report() {
+  struct sigaction sa {};
+  sa.sa_handler = on_fatal_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::sigaction(sig, &sa, nullptr);
+  ::on_exit(on_exit_hook, nullptr);
+}
+
+}  // namespace toolgate

@@ -1,6 +1,7 @@
 #include "jobs/job_tools.hpp"
 
 #include "policy/error_result.hpp"
+#include "policy/response_redaction.hpp"
 
 namespace toolgate {
 
@@ -120,6 +121,7 @@ json::object status_of(JobEngine& engine, BuiltinCall& call) {
   call.job_id = id;
   auto job = engine.find(call.principal, id);
   if (!job) return not_found(id);
+  if (call.redaction && job->result) call.redaction->apply_to_result(job->tool, *job->result);
   call.traceparent = job->traceparent;
   if (std::string why = forbidden(call, job->tool); !why.empty()) return refused(*job, why);
   json::object r = text_result(summary(*job), view(*job, true));
@@ -145,6 +147,7 @@ json::object partials_of(JobEngine& engine, BuiltinCall& call) {
   for (const auto& p : *parts) {
     boost::system::error_code ec;
     json::value data = json::parse(p.data, ec);
+    if (call.redaction) call.redaction->apply_to_value(job->tool, data);
     items.push_back(json::object{{"seq", p.seq}, {"data", std::move(data)}, {"createdAt", iso8601_utc(p.created_ms)}});
     last = p.seq;
   }

@@ -414,4 +414,19 @@ void Server::notify_tools_changed() {
   subscriptions_.tools_changed();
 }
 
+std::string Server::job_tool_refusal(const Principal& who, const std::string& tool) {
+  std::string why = policy_.tool_forbidden(who, tool);
+  if (!why.empty()) return why;
+  if (auto entry = registry_.snapshot()->find(tool)) {
+    std::string scope = policy_.required_scope(*entry->manifest);
+    if (scope.empty() || !scope_granted(who.scopes, scope))
+      return "calling " + tool + " requires the scope '" + scope + "', which your credential does not grant";
+  }
+  return "";
+}
+
+void Server::redact_stored_result(const std::string& tool, json::object& result) {
+  if (auto redaction = policy_.response_redaction()) redaction->apply_to_result(tool, result);
+}
+
 }  // namespace toolgate

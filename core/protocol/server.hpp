@@ -112,6 +112,13 @@ class Server {
   boost::json::object server_info_meta() const;
   const ServerOptions& options() const { return options_; }
   CallPolicy& policy() { return policy_; }
+  // Why `who` may not reach the jobs of `tool` under the policy in force now (empty: they may):
+  // the tenant's tool lists, or the scope the tool needs today, which a reload may have raised
+  // since the job started.
+  std::string job_tool_refusal(const Principal& who, const std::string& tool);
+  // The stored result of a job of `tool`, redacted by the response rules in force now (rules
+  // added after the job finished apply to what is read from then on).
+  void redact_stored_result(const std::string& tool, boost::json::object& result);
   WorkerPool& pool() { return pool_; }
   DeadlineWatch& watch() { return watch_; }
 

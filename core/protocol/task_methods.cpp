@@ -115,7 +115,7 @@ void TaskMethods::run(const std::shared_ptr<Request>& r) {
 }
 
 bool TaskMethods::refuse_forbidden(const std::shared_ptr<Request>& r, const std::string& tool) {
-  std::string why = server_.policy().tool_forbidden(r->principal, tool);
+  std::string why = server_.job_tool_refusal(r->principal, tool);
   if (why.empty()) return false;
   reply(r, nullptr, "forbidden", kForbidden, r->method + " refused: " + why);
   return true;
@@ -126,6 +126,7 @@ void TaskMethods::get(const std::shared_ptr<Request>& r) {
   if (!job) return reply(r, nullptr, "tool_error", rpc::kInvalidParams, kNotFound);
   if (refuse_forbidden(r, job->tool)) return;
   r->traceparent = job->traceparent;
+  if (job->result) server_.redact_stored_result(job->tool, *job->result);
   std::int64_t poll = engine_.config().poll_interval_ms;
   reply(r, r->session.stateless ? task_2026(*job, poll) : task_2025(*job, poll), "success");
 }
@@ -137,6 +138,7 @@ void TaskMethods::result(const std::shared_ptr<Request>& r) {
       return reply(r, nullptr, "tool_error", rpc::kInvalidParams, "Failed to retrieve task: Task has expired");
     r->traceparent = job->traceparent;
     json::object res = *job->result;
+    server_.redact_stored_result(job->tool, res);
     adapt_result(res, r->session.version);
     json::value& meta = res["_meta"];
     if (!meta.is_object()) meta = json::object();
@@ -159,9 +161,8 @@ void TaskMethods::list(const std::shared_ptr<Request>& r) {
   bool more = static_cast<std::int64_t>(jobs.size()) > kListPage;
   if (more) jobs.pop_back();
   json::array tasks;
-  CallPolicy& policy = server_.policy();
   for (const auto& j : jobs)
-    if (policy.tool_forbidden(r->principal, j.tool).empty()) tasks.push_back(task_2025(j, engine_.config().poll_interval_ms));
+    if (server_.job_tool_refusal(r->principal, j.tool).empty()) tasks.push_back(task_2025(j, engine_.config().poll_interval_ms));
   json::object res{{"tasks", std::move(tasks)}};
   if (more) res["nextCursor"] = "t:" + std::to_string(offset + kListPage);
   reply(r, std::move(res), "success");

@@ -18,7 +18,8 @@ namespace json = boost::json;
 void ToolCall::invoke_builtin() {
   const ToolManifest& m = *tool_->manifest;
   BuiltinCall call{principal_, args_, {}, {},
-                   [this](const std::string& tool) { return policy_->tool_forbidden(principal_, tool); }};
+                   [this](const std::string& tool) { return server_.job_tool_refusal(principal_, tool); },
+                   policy_->response_redaction()};
   json::object result;
   try {
     result = tool_->builtin(call);

@@ -35,6 +35,8 @@
 
 namespace toolgate {
 
+class ResponseRedaction;
+
 // What a builtin handler gets and may report back for the call's audit record.
 struct BuiltinCall {
   const Principal& principal;
@@ -44,6 +46,9 @@ struct BuiltinCall {
   // Empty when the caller may use `tool` under the policy's tenant rules, else why not: a job
   // of a tool the caller's tenant may no longer use stays out of reach. May be null (no rules).
   std::function<std::string(const std::string& tool)> forbidden;
+  // The response rules in force now, for stored results and partials of a job of `tool` (null:
+  // none). Stored data was redacted with the rules of its day; rules added since apply too.
+  std::shared_ptr<const ResponseRedaction> redaction;
 };
 // Returns a CallToolResult. Runs on a worker thread; may throw (reported as an internal error).
 using BuiltinHandler = std::function<boost::json::object(BuiltinCall&)>;

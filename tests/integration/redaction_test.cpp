@@ -136,6 +136,43 @@ TEST(RedactionPolicy, WithoutRedactRulesOutputIsUntouched) {
   EXPECT_EQ(r.at("structuredContent").at("owner").at("email"), "alice@corp.example");
 }
 
+TEST(RedactionPolicy, RulesAndScopesAddedLaterCoverStoredJobResults) {
+  // An operator who finds a leak adds a rule: what was stored before is read through it too,
+  // and a tool whose scope was raised keeps its stored results from callers without it.
+  TempDir dir;
+  std::string plugins = dir.file("plugins");
+  fs::create_directory(plugins);
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_secrets");
+  write_text(dir.file("policy.json"), anonymous_policy(plugins, R"("audit":{"enabled":false})"));
+  McpProcess::Options o;
+  o.args = {"serve", "--config", dir.file("policy.json")};
+  McpProcess p(o);
+  p.initialize();
+  std::string id(structured(p.call_tool("account_job")).at("jobId").as_string());
+  ASSERT_EQ(status_name(await_end(p, id)), "complete");
+  EXPECT_NE(json::serialize(p.call_tool("job_status", {{"jobId", id}})).find("hunter2-top"), std::string::npos);
+
+  write_text(dir.file("policy.json.new"),
+             anonymous_policy(plugins, std::string(kRedact) + R"(,"audit":{"enabled":false})"));
+  fs::rename(dir.file("policy.json.new"), dir.file("policy.json"));
+  ASSERT_TRUE(p.await_stderr("policy reloaded (file change)")) << p.stderr_text();
+  std::string seen = json::serialize(p.call_tool("job_status", {{"jobId", id}})) +
+                     json::serialize(p.call_tool("job_partial_results", {{"jobId", id}}));
+  for (const char* secret : {"hunter2-top", "10.1.2.3", "10.7.7.7"})
+    EXPECT_EQ(seen.find(secret), std::string::npos) << secret << " in " << seen;
+
+  // The anonymous caller holds "*": a scope nobody holds keeps the job's result out of reach.
+  write_text(dir.file("policy.json.new"),
+             R"({"plugins":{"directory":")" + plugins +
+                 R"("},"identity":{"anonymous":{"tenant":"test","scopes":["jobs.read"]}},"audit":{"enabled":false},)" +
+                 R"("tools":{"account_job":{"scope":"fx.admin"}}})");
+  fs::rename(dir.file("policy.json.new"), dir.file("policy.json"));
+  ASSERT_TRUE(p.await_stderr("policy reloaded (file change)", 2)) << p.stderr_text();
+  json::object refused = p.call_tool("job_status", {{"jobId", id}});
+  EXPECT_EQ(refused.at("isError"), true) << json::serialize(refused);
+  EXPECT_NE(text_of(refused).find("requires the scope 'fx.admin'"), std::string::npos) << json::serialize(refused);
+}
+
 TEST(RedactionPolicy, CheckAndServeRefuseABadPathNamingIt) {
   TempDir dir;
   std::string plugins = dir.file("plugins");

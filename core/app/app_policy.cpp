@@ -94,10 +94,18 @@ AppPolicy::AppPolicy(const Config& config, std::string credential, const AppPoli
     }
   }
   parts_->authenticator = std::make_unique<Authenticator>(identity, std::move(credential));
-  if (same_dir && section(*old, "rateLimits") == section(config, "rateLimits"))
+  if (same_dir && section(*old, "rateLimits") == section(config, "rateLimits")) {
     parts_->limiter = previous->parts_->limiter;
-  else
+  } else if (previous) {
+    // Changed limits apply to the buckets and in-flight counts as they are: a reload must not
+    // hand every principal a fresh burst, or let a second call run beside one already running.
+    const RateLimiter& was = *previous->parts_->limiter;
+    std::shared_ptr<BucketStore> store = same_dir && same_store(was.config(), limits) ? was.shared_store() : nullptr;
+    parts_->limiter = std::make_shared<RateLimiter>(std::move(limits), monotonic_now_ns, std::move(store),
+                                                    was.shared_inflight());
+  } else {
     parts_->limiter = std::make_shared<RateLimiter>(std::move(limits));
+  }
   if (!redaction.global().empty() || !redaction.per_tool().empty())
     parts_->redaction = std::make_shared<const ResponseRedaction>(std::move(redaction));
 }

@@ -29,11 +29,11 @@ void InFlightGuard::release() {
 
 InFlightGuard InFlightLimiter::acquire(const std::string& key, const std::string& who) {
   InFlightGuard g;
+  std::lock_guard<std::mutex> lock(mu_);
   if (!max_) {
     g.acquired_ = true;  // nothing counted, nothing to release
     return g;
   }
-  std::lock_guard<std::mutex> lock(mu_);
   std::int64_t& n = running_[key];
   if (n >= *max_) {
     if (n == 0) running_.erase(key);
@@ -59,6 +59,11 @@ std::int64_t InFlightLimiter::count(const std::string& key) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = running_.find(key);
   return it == running_.end() ? 0 : it->second;
+}
+
+void InFlightLimiter::set_max(std::optional<std::int64_t> max_per_principal) {
+  std::lock_guard<std::mutex> lock(mu_);
+  max_ = max_per_principal;
 }
 
 }  // namespace toolgate

@@ -47,6 +47,9 @@ class InFlightLimiter {
 
   // `key` identifies the principal; `who` is how messages name it.
   InFlightGuard acquire(const std::string& key, const std::string& who);
+  // A reloaded policy's cap. Calls running keep their slots and count against the new cap; with
+  // no cap before, they were not counted and do not start to be.
+  void set_max(std::optional<std::int64_t> max_per_principal);
   // Calls currently counted for `key` (tests).
   std::int64_t count(const std::string& key) const;
 

@@ -138,4 +138,9 @@ std::string describe(const RateLimit& limit) {
   return "burst " + std::to_string(limit.burst) + ", " + rate + "/s";
 }
 
+bool same_store(const RateLimitConfig& a, const RateLimitConfig& b) {
+  return a.store == b.store && a.idle_expiry_seconds == b.idle_expiry_seconds && a.host_store_path == b.host_store_path &&
+         a.host_store_slots == b.host_store_slots && a.store_timeout_ms == b.store_timeout_ms && a.fail_open == b.fail_open;
+}
+
 }  // namespace toolgate

@@ -40,6 +40,10 @@ struct RateLimitConfig {
   std::int64_t store_timeout_ms = 200;    // redis connect/read timeout; host lock wait
 };
 
+// Whether two configs name the same bucket store with the same settings (then a reload may keep
+// the store, and with it every bucket's state).
+bool same_store(const RateLimitConfig& a, const RateLimitConfig& b);
+
 // Reads {burst, perSecond} from `r` (both required) and calls r.finish().
 std::optional<RateLimit> read_rate_limit(JsonObjectReader& r);
 

@@ -35,11 +35,14 @@ std::int64_t monotonic_now_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
 }
 
-RateLimiter::RateLimiter(RateLimitConfig config, Clock now_ns, std::shared_ptr<BucketStore> store)
+RateLimiter::RateLimiter(RateLimitConfig config, Clock now_ns, std::shared_ptr<BucketStore> store,
+                         std::shared_ptr<InFlightLimiter> inflight)
     : config_(std::move(config)),
       now_ns_(now_ns ? std::move(now_ns) : Clock(monotonic_now_ns)),
       store_(store ? std::move(store) : make_bucket_store(config_)),
-      inflight_(config_.max_in_flight_per_principal) {}
+      inflight_(inflight ? std::move(inflight) : std::make_shared<InFlightLimiter>(config_.max_in_flight_per_principal)) {
+  inflight_->set_max(config_.max_in_flight_per_principal);
+}
 
 std::string RateLimiter::tool_key(const Principal& principal, const std::string& tool) {
   std::string key = "tool/";
@@ -122,7 +125,7 @@ InFlightGuard RateLimiter::acquire_inflight(const Principal& principal) {
   std::string key = principal.tenant;
   key += '\0';
   key += principal.subject;
-  return inflight_.acquire(key, principal_name(principal));
+  return inflight_->acquire(key, principal_name(principal));
 }
 
 Decision RateLimiter::inflight_decision(const InFlightGuard& guard) {

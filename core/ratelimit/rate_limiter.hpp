@@ -47,8 +47,11 @@ class RateLimiter {
   using Clock = std::function<std::int64_t()>;
 
   // `store` null: built from the config (make_bucket_store).
+  // `inflight` null: a fresh count. A reload passes the previous limiter's store (when the store
+  // settings are the same) and in-flight count, so that neither the buckets nor the calls
+  // already running start again from zero: a new limit applies to the state as it is.
   explicit RateLimiter(RateLimitConfig config, Clock now_ns = monotonic_now_ns,
-                       std::shared_ptr<BucketStore> store = nullptr);
+                       std::shared_ptr<BucketStore> store = nullptr, std::shared_ptr<InFlightLimiter> inflight = nullptr);
 
   Decision check(const Principal& principal, const std::string& tool,
                  const std::optional<RateLimit>& manifest_limit);
@@ -69,12 +72,14 @@ class RateLimiter {
 
   const RateLimitConfig& config() const { return config_; }
   BucketStore& store() { return *store_; }
+  const std::shared_ptr<BucketStore>& shared_store() const { return store_; }
+  const std::shared_ptr<InFlightLimiter>& shared_inflight() const { return inflight_; }
 
  private:
   RateLimitConfig config_;
   Clock now_ns_;
   std::shared_ptr<BucketStore> store_;
-  InFlightLimiter inflight_;
+  std::shared_ptr<InFlightLimiter> inflight_;
 };
 
 }  // namespace toolgate

@@ -72,6 +72,42 @@ TEST_F(RateLimits, TwoProcessesShareOneHostBucket) {
   EXPECT_EQ(allowed, 6) << "both processes must drain the same bucket";
 }
 
+TEST_F(RateLimits, AReloadThatChangesLimitsKeepsBucketsAndRunningCalls) {
+  // Tightening one tool's limit during an incident must not refill every bucket, nor let a
+  // principal at its in-flight cap start another call.
+  auto policy = [&](const std::string& extra_tool) {
+    return anonymous_policy(plugins, R"("rateLimits":{"maxInFlightPerPrincipal":1,"perTool":{"echo":{"burst":2,"perSecond":0.01})" +
+                                         extra_tool + "}}");
+  };
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_behaviours");
+  std::string file = dir.file("policy.json");
+  write_text(file, policy(""));
+  McpProcess p({{"serve", "--config", file}});
+  p.initialize();
+  EXPECT_FALSE(limited(p.call_tool("echo", {{"text", "1"}})));
+  EXPECT_FALSE(limited(p.call_tool("echo", {{"text", "2"}})));
+  ASSERT_TRUE(limited(p.call_tool("echo", {{"text", "3"}})));
+  auto reload = [&](const std::string& extra, std::size_t nth) {
+    write_text(file + ".new", policy(extra));
+    std::filesystem::rename(file + ".new", file);
+    ASSERT_TRUE(p.await_stderr("policy reloaded (file change)", nth)) << p.stderr_text();
+  };
+  reload(R"(,"whoami":{"burst":50,"perSecond":1})", 1);
+  json::object after = p.call_tool("echo", {{"text", "4"}});
+  ASSERT_TRUE(limited(after)) << "the reload refilled the echo bucket: " << json::serialize(after);
+  EXPECT_EQ(after.at("_meta").at("dev.toolgate/error").at("limit"), "tool");
+
+  p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", "held"}, {"method", "tools/call"},
+                           {"params", {{"name", "honours_cancel"}, {"arguments", json::object()}}}});
+  json::object second = p.call_tool("whoami");
+  ASSERT_TRUE(limited(second)) << json::serialize(second);
+  EXPECT_EQ(second.at("_meta").at("dev.toolgate/error").at("limit"), "inflight");
+  reload(R"(,"whoami":{"burst":40,"perSecond":1})", 2);
+  json::object third = p.call_tool("whoami");
+  ASSERT_TRUE(limited(third)) << "a second call ran beside the one in flight: " << json::serialize(third);
+  EXPECT_EQ(third.at("_meta").at("dev.toolgate/error").at("limit"), "inflight");
+}
+
 TEST_F(RateLimits, ConfigErrorsNameThePath) {
   write_text(dir.file("bad.json"), "{\"plugins\":{\"directory\":\"" + plugins +
                                        "\"},\"identity\":{\"anonymous\":{\"scopes\":[\"*\"]}},\"rateLimits\":{\"perTenant\":{\"burst\":0,\"perSecond\":1}}}");

@@ -32,6 +32,13 @@ const std::string* first_match(const std::vector<std::string>& patterns, const s
 }  // namespace
 
 std::string TenantTools::refusal(const std::string& tenant, const std::string& tool) const {
+  // "*".denyTools is a ban for every tenant, those with an entry of their own included: a
+  // tenant's own list adds to it, never lifts it. ("*".allowTools only stands in for tenants
+  // without an entry.)
+  if (auto all = rules_.find("*"); all != rules_.end() && tenant != "*")
+    if (const std::string* p = first_match(all->second.deny, tool))
+      return "tool " + tool + " is forbidden for tenant '" + tenant + "' by the policy (tenants.*.denyTools: \"" + *p +
+             "\")";
   auto it = rules_.find(tenant);
   std::string key = "tenants." + tenant;
   if (it == rules_.end()) {

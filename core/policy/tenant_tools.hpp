@@ -5,6 +5,7 @@
 // Entries are exact tool names or globs (`*` any run of characters, `?` one character). A tenant
 // with allowTools may use only matching tools; denyTools removes tools and wins over allowTools.
 // A tenant without an entry of its own falls under "*"; without "*" either, nothing is removed.
+// "*".denyTools binds every tenant, those with an entry included (a global ban stays global).
 // Immutable after parsing; thread-safe to share.
 #pragma once
 

@@ -71,11 +71,19 @@ TEST(TenantTools, EmptyAllowListAllowsNothing) {
   EXPECT_NE(t.refusal("locked", "echo"), "");
 }
 
-TEST(TenantTools, StarIsTheFallbackForTenantsWithoutAnEntry) {
-  TenantTools t = parse_ok(R"({"tenants": {"*": {"denyTools": ["echo"]}, "acme": {}}})");
-  EXPECT_EQ(t.refusal("other", "echo"),
-            "tool echo is forbidden for tenant 'other' by the policy (tenants.*.denyTools: \"echo\")");
-  EXPECT_EQ(t.refusal("acme", "echo"), "");  // its own entry replaces the fallback
+TEST(TenantTools, StarAllowIsAFallbackButStarDenyBindsEveryTenant) {
+  TenantTools t = parse_ok(R"({"tenants": {"*": {"allowTools": ["echo", "dns_*"], "denyTools": ["shell_exec"]},
+                                           "acme": {"allowTools": ["whoami", "shell_exec"]}}})");
+  EXPECT_EQ(t.refusal("other", "echo"), "");
+  EXPECT_EQ(t.refusal("other", "whoami"),
+            "tool whoami is forbidden for tenant 'other' by the policy (not in tenants.*.allowTools)");
+  EXPECT_EQ(t.refusal("acme", "whoami"), "");  // its own allow list replaces the fallback's
+  EXPECT_EQ(t.refusal("acme", "echo"), "tool echo is forbidden for tenant 'acme' by the policy (not in tenants.acme.allowTools)");
+  // A global ban is global: a tenant's own entry cannot lift it.
+  EXPECT_EQ(t.refusal("acme", "shell_exec"),
+            "tool shell_exec is forbidden for tenant 'acme' by the policy (tenants.*.denyTools: \"shell_exec\")");
+  EXPECT_EQ(t.refusal("other", "shell_exec"),
+            "tool shell_exec is forbidden for tenant 'other' by the policy (tenants.*.denyTools: \"shell_exec\")");
 }
 
 TEST(TenantTools, ParseErrorsNameThePath) {

@@ -43,8 +43,20 @@ int run_check(const CliOptions& cli, std::ostream& out) {
     AppPolicy policy(*config, "");
     out << "  ok\n";
   } catch (const std::exception& e) {
-    out << "  ERROR " << e.what() << "\n";
-    ++problems;
+    // One problem per line, each prefixed with the file like the other sections' errors.
+    std::string text = e.what();
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      std::size_t nl = text.find('\n', start);
+      std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      line.erase(0, line.find_first_not_of(' '));
+      if (!line.empty()) {
+        out << "  ERROR " << (config->file.empty() ? "" : config->file + ": ") << line << "\n";
+        ++problems;
+      }
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
   }
 
   out << "plugins: " << config->server.plugin_dir << "\n";

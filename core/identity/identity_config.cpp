@@ -69,9 +69,14 @@ IdentityConfig parse_identity_config(JsonObjectReader& r, const std::filesystem:
   if (anon.present()) {
     AnonymousConfig a;
     a.tenant = non_empty(anon, "tenant", false).value_or("anonymous");
-    a.scopes = anon.string_array("scopes").value_or(std::vector<std::string>{});
+    auto scopes = anon.string_array("scopes");
+    a.scopes = scopes.value_or(std::vector<std::string>{});
     for (std::size_t i = 0; i < a.scopes.size(); ++i)
       if (a.scopes[i].empty()) anon.errors().add(anon.child_path("scopes") + "[" + std::to_string(i) + "]", "must not be empty");
+    if (!anon.has("scopes") || (scopes && scopes->empty()))
+      anon.errors().add(anon.child_path("scopes"),
+                        "an anonymous caller needs at least one scope (without any it could call nothing; leave "
+                        "identity.anonymous out to require a credential)");
     anon.finish();
     if (!a.scopes.empty()) c.anonymous = std::move(a);
   }

@@ -21,7 +21,8 @@ const char* kUsage =
     "usage:\n"
     "  toolgate keys create --keys-file F --subject S --tenant T --scopes a,b [--expires 2027-01-01|RFC3339]\n"
     "  toolgate keys list   --keys-file F\n"
-    "  toolgate keys revoke --keys-file F ID\n";
+    "  toolgate keys revoke --keys-file F ID\n"
+    "Instead of --keys-file F, --config POLICY uses the policy's identity.keysFile.\n";
 
 struct Args {
   std::map<std::string, std::string> options;

@@ -62,7 +62,8 @@ bool ToolCall::consent_by_elicitation() {
     json::object tenant_only{{"tenant", principal_.tenant}};
     json::object principal_only{{"tenant", principal_.tenant}, {"subject", principal_.subject}};
     deny("consent_declined",
-         "tool " + m.name + " is destructive and needs the user's consent, but this client cannot be asked (it did not "
+         "tool " + m.name + (m.destructive() ? " is destructive and needs" : " needs (by the policy's consent.tools)") +
+             " the user's consent, but this client cannot be asked (it did not "
          "declare form elicitation). An operator can allow it without asking in the policy file: for this principal add " +
              json::serialize(principal_only) + " to consent.exempt, for the whole tenant add " +
              json::serialize(tenant_only) + ", or for this tool only set consent.tools." + m.name + " to false.");

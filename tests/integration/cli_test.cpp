@@ -102,6 +102,6 @@ TEST(Cli, CheckReportsEveryPolicyProblemInOneRun) {
   EXPECT_EQ(r.status, 1);
   for (const char* e : {"$.tenants.a.denyTools[0]: expected a string", "$.redact.response: expected an array of strings",
                         "$.rateLimits.perTenant.burst: expected an integer >= 1", "$.audit.failMode: expected \"closed\" or \"open\""})
-    EXPECT_NE(r.out.find(e), std::string::npos) << e << "\n" << r.out;
+    EXPECT_NE(r.out.find("ERROR " + t.file("policy.json") + ": " + e), std::string::npos) << e << "\n" << r.out;
   EXPECT_NE(r.out.find("check failed: 4 problem(s)"), std::string::npos) << r.out;
 }

@@ -146,7 +146,9 @@ TEST_F(Identity, AnonymousExistsOnlyWhenThePolicyGrantsScopes) {
   auto status = p.wait_exit(std::chrono::seconds(5));
   ASSERT_TRUE(status);
   EXPECT_EQ(*status, 2);
-  EXPECT_NE(p.stderr_text().find("no credential source configured"), std::string::npos) << p.stderr_text();
+  EXPECT_NE(p.stderr_text().find("$.identity.anonymous.scopes: an anonymous caller needs at least one scope"),
+            std::string::npos)
+      << p.stderr_text();
 }
 
 TEST_F(Identity, BrokenKeysFileStopsStartupNamingTheFile) {

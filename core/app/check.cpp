@@ -1,4 +1,5 @@
 #include "app/check.hpp"
+#include "app/policy_tool_names.hpp"
 
 #include "app/app_policy.hpp"
 #include "app/plugin_command.hpp"
@@ -75,6 +76,7 @@ int run_check(const CliOptions& cli, std::ostream& out) {
   problems += static_cast<int>(report.errors.size());
   if (report.loaded.empty() && report.errors.empty()) out << "  (no plugins found)\n";
   auto table = registry.snapshot();
+  for (const auto& w : unknown_policy_tools(*config, *table)) out << "  WARN  " << w << "\n";
   out << "tools: " << table->tools.size() << "\n";
   for (const auto& t : table->tools) {
     // What the server enforces: the policy's override, if any, else the manifest's scope.

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/live_policy.hpp"
+#include "app/policy_tool_names.hpp"
 #include "registry/crash_report.hpp"
 #include "app/policy_reload.hpp"
 #include "app/policy_watch.hpp"
@@ -109,6 +110,8 @@ int run_serve(const CliOptions& cli) {
     } else if (r.kind == ReloadOutcome::Kind::applied) {
       setup_stderr_logging(policy->current()->config().server.log_level);
       spdlog::info("{}", r.message);
+      for (const auto& w : unknown_policy_tools(policy->current()->config(), *host->registry().snapshot()))
+        spdlog::warn("policy: {}", w);
       server.notify_tools_changed();  // scopes and tenant lists may show a different set now
     } else {
       spdlog::debug("{}", r.message);

@@ -1,4 +1,5 @@
 #include "app/session_host.hpp"
+#include "app/policy_tool_names.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -61,6 +62,7 @@ SessionHost::SessionHost(const CliOptions& cli, int protocol_fd) {
   initial_load_ = registry_->reload(host_api_table());
   for (const auto& e : initial_load_.errors) spdlog::error("{}", e);
   for (const auto& w : initial_load_.warnings) spdlog::warn("{}", w);
+  for (const auto& w : unknown_policy_tools(*config_, *registry_->snapshot())) spdlog::warn("policy: {}", w);
   spdlog::info("toolgate {} serving {} plugin(s) from {}: {}", kToolgateVersion, initial_load_.loaded.size(),
                config_->server.plugin_dir, initial_load_.loaded.empty() ? std::string("none") : [&] {
                  std::string s;

@@ -92,6 +92,25 @@ TEST(Cli, CheckAndToolsShowTheScopeThePolicyEnforces) {
   EXPECT_NE(tools.out.find("scope diag.read]"), std::string::npos) << tools.out;
 }
 
+TEST(Cli, PolicyEntriesNamingNoLoadedToolAreWarnedAbout) {
+  // A typo in an override meant to tighten a tool must not pass in silence.
+  TempDir t;
+  std::string plugins = t.file("plugins");
+  std::filesystem::create_directory(plugins);
+  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  write_text(t.file("policy.json"),
+             anonymous_policy(plugins, R"("tools":{"ecoh":{"scope":"x.y"},"echo":{"scope":"echo.read"}},)"
+                                       R"("rateLimits":{"perTool":{"dsn_lookup":{"burst":1,"perSecond":1}}})"));
+  CliRun r = run({"check", "--config", t.file("policy.json")});
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("WARN  $.tools.ecoh: no loaded plugin provides a tool named 'ecoh'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("WARN  $.rateLimits.perTool.dsn_lookup: no loaded plugin"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("$.tools.echo:"), std::string::npos) << r.out;
+  McpProcess p({{"serve", "--config", t.file("policy.json")}});
+  p.initialize();
+  EXPECT_TRUE(p.await_stderr("policy: $.tools.ecoh: no loaded plugin provides a tool named 'ecoh'")) << p.stderr_text();
+}
+
 TEST(Cli, CheckReportsEveryPolicyProblemInOneRun) {
   // Problems in sections config.cpp parses and in those the areas parse are listed together.
   TempDir t;

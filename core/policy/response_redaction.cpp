@@ -20,28 +20,66 @@ std::size_t ResponseRedaction::apply_paths(const std::string& tool, json::value&
   return n;
 }
 
-std::size_t ResponseRedaction::apply_to_text(const std::string& tool, json::value& text) const {
-  if (!text.is_string()) return 0;
-  const json::string& s = text.get_string();
-  // Only documents can hold a field to redact; skipping other text avoids parsing prose.
-  std::size_t first = 0;
-  while (first < s.size() && (s[first] == ' ' || s[first] == '\t' || s[first] == '\n' || s[first] == '\r')) ++first;
-  if (first == s.size() || (s[first] != '{' && s[first] != '[')) return 0;
+namespace {
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// Past a byte order mark and whitespace: where a JSON document in `s` would start.
+std::size_t document_start(std::string_view s) {
+  std::size_t i = s.substr(0, kUtf8Bom.size()) == kUtf8Bom ? kUtf8Bom.size() : 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  return i;
+}
+}  // namespace
+
+// Redacts `s` if it is one JSON document. nullopt: not JSON; else the count, with `s` rewritten
+// when anything was redacted (or withheld whole when too deep to check).
+std::optional<std::size_t> ResponseRedaction::redact_document(const std::string& tool, std::string& s) const {
+  std::size_t first = document_start(s);
+  if (first == s.size() || (s[first] != '{' && s[first] != '[')) return std::nullopt;
   // Deeper than Boost.JSON's default of 32, as deep as a path walk can safely recurse. Text
   // nested deeper still is withheld: it could hide a field the rules name, and checking it
   // would take the walk too deep.
   json::parse_options opts;
   opts.max_depth = kMaxTextDepth;
   boost::system::error_code ec;
-  json::value doc = json::parse(std::string_view(s), ec, {}, opts);
+  json::value doc = json::parse(std::string_view(s).substr(first), ec, {}, opts);
   if (ec == json::error::too_deep) {
-    text = "[REDACTED: a JSON document nested more than " + std::to_string(kMaxTextDepth) +
-           " levels deep, too deep to check for redacted fields]";
+    s = "[REDACTED: a JSON document nested more than " + std::to_string(kMaxTextDepth) +
+        " levels deep, too deep to check for redacted fields]";
     return 1;
   }
-  if (ec) return 0;  // not JSON after all: prose has no fields to redact
+  if (ec) return std::nullopt;
   std::size_t n = apply_paths(tool, doc);
-  if (n) text = json::serialize(doc);
+  if (n) s = json::serialize(doc);
+  return n;
+}
+
+std::size_t ResponseRedaction::apply_to_text(const std::string& tool, json::value& text) const {
+  if (!text.is_string()) return 0;
+  const json::string& js = text.get_string();
+  // Only documents can hold a field to redact; skipping other text avoids parsing prose.
+  std::size_t first = document_start(std::string_view(js.data(), js.size()));
+  if (first == js.size() || (js[first] != '{' && js[first] != '[')) return 0;
+  std::string s(js.data(), js.size());
+  if (auto n = redact_document(tool, s)) {
+    if (*n) text = s;
+    return *n;
+  }
+  // Not one document. JSON Lines (one document per line, as logs and exports are written) is
+  // redacted line by line; other lines pass as they are.
+  std::size_t n = 0;
+  std::string out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t nl = s.find('\n', start);
+    std::string line = s.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (auto k = redact_document(tool, line)) n += *k;
+    out += line;
+    if (nl == std::string::npos) break;
+    out += '\n';
+    start = nl + 1;
+  }
+  if (n) text = out;
   return n;
 }
 

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,7 @@ class ResponseRedaction {
   std::size_t apply_paths(const std::string& tool, boost::json::value& v) const;
   // A JSON document inside a string: parsed, redacted and written back when something matched.
   std::size_t apply_to_text(const std::string& tool, boost::json::value& text) const;
+  std::optional<std::size_t> redact_document(const std::string& tool, std::string& s) const;
 
   std::vector<RedactionPath> global_;
   std::map<std::string, std::vector<RedactionPath>> per_tool_;

@@ -73,6 +73,18 @@ TEST(ResponseRedaction, StructuredContentAndJsonTextBothRedacted) {
   EXPECT_EQ(c[4].at("resource").at("text"), R"({"password":"[REDACTED]"})");
 }
 
+TEST(ResponseRedaction, ByteOrderMarkAndJsonLinesAreRedactedToo) {
+  ResponseRedaction r = rules(R"({"response":["$..password"]})");
+  json::object result = json::parse(R"({"content":[
+    {"type":"text","text":"\ufeff{\"password\":\"p1\"}"},
+    {"type":"text","text":"{\"password\":\"p2\"}\n{\"password\":\"p3\",\"id\":2}\nplain line p4\n"}]})")
+                            .as_object();
+  EXPECT_EQ(r.apply_to_result("t", result), 3u);
+  const json::array& c = result.at("content").as_array();
+  EXPECT_EQ(c[0].at("text"), R"({"password":"[REDACTED]"})");
+  EXPECT_EQ(c[1].at("text"), "{\"password\":\"[REDACTED]\"}\n{\"password\":\"[REDACTED]\",\"id\":2}\nplain line p4\n");
+}
+
 // {"a":{"a":...{"password":"pw"}...}} with `depth` levels in all.
 std::string nested(unsigned depth) {
   std::string doc;

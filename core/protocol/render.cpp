@@ -1,12 +1,32 @@
 #include "protocol/render.hpp"
 
+#include "policy/redaction_schema.hpp"
+#include "policy/response_redaction.hpp"
 #include "protocol/versions.hpp"
+
+#include <optional>
 
 namespace toolgate {
 
 namespace json = boost::json;
 
-json::object render_tool(const ToolManifest& t, const std::string& version) {
+namespace {
+// The outputSchema as clients may see it under `redaction`; nullopt when it cannot be vouched
+// for (a rule's path runs through a $ref), in which case none is advertised: a schema the
+// redacted results might break is worse than no schema.
+std::optional<json::value> shown_output_schema(const ToolManifest& t, const ResponseRedaction* redaction) {
+  json::value schema = *t.output_schema;
+  if (!redaction || redaction->none_for(t.name)) return schema;
+  bool ok = true;
+  for (const auto& p : redaction->global()) ok = admit_redaction_mark(p, schema) && ok;
+  if (auto it = redaction->per_tool().find(t.name); it != redaction->per_tool().end())
+    for (const auto& p : it->second) ok = admit_redaction_mark(p, schema) && ok;
+  if (!ok) return std::nullopt;
+  return schema;
+}
+}  // namespace
+
+json::object render_tool(const ToolManifest& t, const std::string& version, const ResponseRedaction* redaction) {
   VersionFeatures f = features_of(version);
   json::object o;
   o["name"] = t.name;
@@ -15,7 +35,8 @@ json::object render_tool(const ToolManifest& t, const std::string& version) {
   o["inputSchema"] = t.input_schema;
   // A job tool answers with a job handle, not its output: advertising the outputSchema would
   // make clients that validate structuredContent reject the handle.
-  if (f.title && t.output_schema && t.execution != "job") o["outputSchema"] = *t.output_schema;
+  if (f.title && t.output_schema && t.execution != "job")
+    if (auto schema = shown_output_schema(t, redaction)) o["outputSchema"] = std::move(*schema);
   if (f.annotations && t.annotations) o["annotations"] = *t.annotations;
   if (f.icons && t.icons) o["icons"] = *t.icons;
   if (f.execution) o["execution"] = json::object{{"taskSupport", t.task_support}};

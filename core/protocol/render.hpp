@@ -13,7 +13,12 @@
 
 namespace toolgate {
 
-boost::json::object render_tool(const ToolManifest& tool, const std::string& version);
+class ResponseRedaction;
+
+// `redaction` (may be null): the response rules in force, so that the outputSchema shown admits
+// the redaction mark wherever they may put it (see policy/redaction_schema.hpp).
+boost::json::object render_tool(const ToolManifest& tool, const std::string& version,
+                                const ResponseRedaction* redaction = nullptr);
 // Adapts a CallToolResult in place for the negotiated version.
 void adapt_result(boost::json::object& result, const std::string& version);
 

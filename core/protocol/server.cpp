@@ -316,7 +316,8 @@ json::value Server::on_tools_list(const Message& m, std::string& error, int& cod
   }
   json::array tools;
   std::size_t end = std::min(visible.size(), offset + options_.page_size);
-  for (std::size_t i = offset; i < end; ++i) tools.push_back(render_tool(*visible[i], version));
+  auto redaction = policy->response_redaction();
+  for (std::size_t i = offset; i < end; ++i) tools.push_back(render_tool(*visible[i], version, redaction.get()));
   json::object result{{"tools", std::move(tools)}};
   if (end < visible.size()) result["nextCursor"] = "o:" + std::to_string(end);
   return result;

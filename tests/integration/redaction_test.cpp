@@ -173,6 +173,23 @@ TEST(RedactionPolicy, RulesAndScopesAddedLaterCoverStoredJobResults) {
   EXPECT_NE(text_of(refused).find("requires the scope 'fx.admin'"), std::string::npos) << json::serialize(refused);
 }
 
+TEST(RedactionPolicy, TheAdvertisedOutputSchemaAdmitsTheMark) {
+  // good_output declares count an integer; once redacted it is a string, and a client that
+  // validates results against the advertised schema must still accept it.
+  RunningToolgate tg(R"("redact":{"response":["$.count"]})");
+  tg->initialize();
+  json::value list = tg->request("tools/list");
+  json::object schema;
+  for (const auto& t : list.at("result").at("tools").as_array())
+    if (t.at("name") == "good_output") schema = t.at("outputSchema").as_object();
+  ASSERT_FALSE(schema.empty()) << json::serialize(list);
+  EXPECT_EQ(schema.at("properties").at("count"),
+            json::parse(R"({"anyOf":[{"type":"integer"},{"const":"[REDACTED]"}]})"))
+      << json::serialize(schema);
+  json::object r = tg->call_tool("good_output");
+  EXPECT_EQ(r.at("structuredContent").at("count"), "[REDACTED]");
+}
+
 TEST(RedactionPolicy, CheckAndServeRefuseABadPathNamingIt) {
   TempDir dir;
   std::string plugins = dir.file("plugins");

@@ -13,11 +13,23 @@ namespace toolgate {
 
 namespace json = boost::json;
 
+namespace {
+// Every version this process serves, newest first: the modern one per request, and the legacy
+// ones through initialize. A dual-era client reads a legacy version here as "fall back to
+// initialize", as the specification's versioning example lists them.
+json::array supported_versions() {
+  json::array out{kStatelessVersion};
+  const auto& legacy = initialize_versions();
+  for (auto it = legacy.rbegin(); it != legacy.rend(); ++it) out.push_back(json::string(*it));
+  return out;
+}
+}  // namespace
+
 json::value Server::on_discover(const Message&) {
   // logging: a request may still name io.modelcontextprotocol/logLevel (deprecated, not removed).
   json::object capabilities{{"tools", json::object{{"listChanged", true}}}, {"logging", json::object()}};
   if (tasks_) capabilities["extensions"] = json::object{{kTasksExtension, json::object()}};
-  json::object result{{"supportedVersions", json::array{kStatelessVersion}},
+  json::object result{{"supportedVersions", supported_versions()},
                       {"capabilities", std::move(capabilities)},
                       {"resultType", "complete"},
                       {"ttlMs", 0},
@@ -49,7 +61,7 @@ void Server::handle_stateless(const Message& m, const std::shared_ptr<BatchColle
     return fail(rpc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/protocolVersion\"] must be a string");
   if (version->get_string() != kStatelessVersion)
     return fail(-32022, "unsupported protocol version " + std::string(version->get_string()),
-                json::object{{"supported", json::array{kStatelessVersion}}, {"requested", *version}});
+                json::object{{"supported", supported_versions()}, {"requested", *version}});
   if (!caps || !caps->is_object())
     return fail(rpc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/clientCapabilities\"] is required and must be an object");
 

@@ -40,7 +40,7 @@ json::object elicitation_caps() { return json::object{{"elicitation", json::obje
 TEST(Stateless, DiscoverWithoutInitialize) {
   RunningToolgate tg;
   json::object r = result_of(modern(*tg, "server/discover", {}));
-  EXPECT_EQ(r.at("supportedVersions"), (json::array{"2026-07-28"}));
+  EXPECT_EQ(r.at("supportedVersions"), (json::array{"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}));
   EXPECT_EQ(r.at("capabilities").as_object().at("tools"), (json::object{{"listChanged", true}}));
   EXPECT_TRUE(r.at("capabilities").as_object().contains("logging"));  // per-request logLevel is honoured
   EXPECT_EQ(r.at("resultType"), "complete");
@@ -49,7 +49,7 @@ TEST(Stateless, DiscoverWithoutInitialize) {
   EXPECT_EQ(r.at("_meta").as_object().at("io.modelcontextprotocol/serverInfo").as_object().at("name"), "toolgate");
   // A probe without _meta is answered too, so a client can pick its era.
   json::value bare = tg->request("server/discover");
-  EXPECT_EQ(result_of(bare).at("supportedVersions"), (json::array{"2026-07-28"}));
+  EXPECT_EQ(result_of(bare).at("supportedVersions"), (json::array{"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}));
 }
 
 TEST(Stateless, ToolsListAndCallCarryResultTypeAndCacheFields) {
@@ -128,7 +128,7 @@ TEST(Stateless, UnsupportedVersionIs32022WithSupportedAndRequested) {
   RunningToolgate tg;
   json::object e = error_of(modern(*tg, "tools/list", {}, modern_meta({}, "2099-01-01")));
   EXPECT_EQ(e.at("code"), -32022);
-  EXPECT_EQ(e.at("data").as_object().at("supported"), (json::array{"2026-07-28"}));
+  EXPECT_EQ(e.at("data").as_object().at("supported"), (json::array{"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}));
   EXPECT_EQ(e.at("data").as_object().at("requested"), "2099-01-01");
 }
 

@@ -16,6 +16,11 @@ inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
+// toolgate's own, in the implementation-defined server range: a request refused by policy (the
+// caller lacks a credential, a scope, or its tenant may not use the tool), and any other
+// refusal that is not about the request's shape.
+inline constexpr int kForbidden = -32003;
+inline constexpr int kServerError = -32000;
 }  // namespace rpc
 
 inline constexpr unsigned kMaxJsonDepth = 64;

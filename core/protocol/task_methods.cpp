@@ -22,7 +22,7 @@ constexpr std::int64_t kListPage = 50;
 // would have reported as an isError result.
 constexpr int kUnauthenticated = -32001;
 constexpr int kRateLimited = -32000;
-constexpr int kForbidden = -32003;
+constexpr int kForbidden = rpc::kForbidden;
 constexpr int kMissingClientCapability = -32021;  // 2026-07-28
 
 bool declares_extension(const json::object& caps) {

@@ -64,7 +64,20 @@ void ToolCall::run() {
 }
 
 void ToolCall::deny(const std::string& outcome, const std::string& message, const json::object& extra) {
-  finish(error_result(outcome, message, extra), outcome, outcome, message);
+  json::object result = error_result(outcome, message, extra);
+  if (extras_.task_mode == TaskMode::Mcp2025) {
+    // A task-augmented request must be answered with a task or an error: a plain tool result
+    // would not parse as a CreateTaskResult. No task was created, so this is a JSON-RPC error,
+    // carrying the same machine-readable copy a tool result would.
+    int code = outcome == "invalid_input" ? rpc::kInvalidParams
+               : outcome == "unauthenticated" || outcome == "insufficient_scope" || outcome == "forbidden"
+                   ? rpc::kForbidden
+                   : rpc::kServerError;
+    json::object data{{std::string(kErrorMetaKey), result.at("_meta").at(kErrorMetaKey)}};
+    return finish(std::move(result), outcome, outcome, message,
+                  json::object{{"code", code}, {"message", message}, {"data", std::move(data)}});
+  }
+  finish(std::move(result), outcome, outcome, message);
 }
 
 void ToolCall::invoke() {

@@ -151,6 +151,17 @@ TEST_F(JobsFixture, TaskNegotiationHangsOnTheServersCapabilityNotTheClients) {
             -32601);
 }
 
+TEST_F(JobsFixture, ATaskCallRefusedBeforeItStartsIsAJsonRpcError) {
+  // No task was created, and a plain tool result would not parse as a CreateTaskResult.
+  auto p = start(policy(), "2025-11-25", tasks_caps());
+  json::object e = error_of(p->request(
+      "tools/call", {{"name", "stepper"}, {"arguments", {{"channel", "bad"}, {"steps", "many"}}}, {"task", json::object()}}));
+  EXPECT_EQ(e.at("code"), -32602) << json::serialize(e);
+  EXPECT_NE(std::string(e.at("message").as_string()).find("invalid arguments for stepper"), std::string::npos)
+      << json::serialize(e);
+  EXPECT_EQ(e.at("data").at("dev.toolgate/error").at("code"), "invalid_input") << json::serialize(e);
+}
+
 TEST_F(JobsFixture, AnotherTenantCannotSeeTasks) {
   auto alpha = start(policy("alpha"), "2025-11-25", tasks_caps());
   std::string id(task_call(*alpha, "t3").at("task").at("taskId").as_string());

@@ -5,6 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +21,45 @@
 #include "registry/crash_report.hpp"
 
 namespace toolgate {
+
+namespace {
+// Logs once, after kInitWarnAfter, that a plugin's init is still running, until destroyed.
+class InitWatch {
+ public:
+  static constexpr std::chrono::seconds kInitWarnAfter{5};
+  explicit InitWatch(const std::string& who) : state_(std::make_shared<State>()) {
+    auto state = state_;
+    try {
+      std::thread([state, who] {
+        std::unique_lock lock(state->mu);
+        if (!state->cv.wait_for(lock, kInitWarnAfter, [&] { return state->done; }))
+          spdlog::warn("{}: init has been running for {} s and has not returned; plugin loading (start-up, the "
+                       "plugin directory watch, SIGHUP) waits for it",
+                       who, kInitWarnAfter.count());
+      }).detach();
+    } catch (const std::system_error&) {
+      // No thread to be had: no warning either.
+    }
+  }
+  ~InitWatch() {
+    {
+      std::lock_guard lock(state_->mu);
+      state_->done = true;
+    }
+    state_->cv.notify_all();
+  }
+  InitWatch(const InitWatch&) = delete;
+  InitWatch& operator=(const InitWatch&) = delete;
+
+ private:
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  std::shared_ptr<State> state_;
+};
+}  // namespace
 
 namespace fs = std::filesystem;
 
@@ -140,6 +184,9 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
     std::string config = boost::json::serialize(m.config);
     int rc = 0;
     RunningTool mark(m.name.c_str(), "its init");
+    // An init that does not return holds up start-up (or every later plugin reload) without a
+    // word; say which plugin it is.
+    InitWatch watch(who);
     try {
       rc = info->init(host, config.data(), config.size(), &state, error, sizeof error);
     } catch (const std::exception& e) {

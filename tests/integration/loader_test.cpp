@@ -2,11 +2,14 @@
 // the file and the reason, the healthy plugins still load, and the server starts.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
 #include "fixture.hpp"
+#include "results.hpp"
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
@@ -168,6 +171,25 @@ TEST_F(Loader, APluginThatCrashesTheProcessIsNamedOnStderr) {
                                                " while plugin fx_crash ran crash";
     EXPECT_NE(p.stderr_text().find(expected), std::string::npos) << how << ":\n" << p.stderr_text();
   }
+}
+
+TEST_F(Loader, AnInitThatDoesNotReturnIsNamedOnStderr) {
+  // Start-up waits for every init; the operator must learn which plugin it is waiting for.
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_slow_init");
+  std::string fifo = dir.file("init.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  write_text(dir.file("policy.json"),
+             "{\"plugins\":{\"directory\":\"" + plugins + "\",\"config\":{\"fx_slow_init\":{\"fifo\":\"" + fifo +
+                 "\"}}},\"identity\":{\"anonymous\":{\"tenant\":\"t\",\"scopes\":[\"*\"]}}}");
+  McpProcess p({{"serve", "--config", dir.file("policy.json")}});
+  EXPECT_TRUE(p.await_stderr("plugin fx_slow_init (manifest " + plugins +
+                             "/fx_slow_init.json): init has been running for 5 s and has not returned"))
+      << p.stderr_text();
+  int writer = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);  // lets the init finish
+  ASSERT_GE(writer, 0);
+  ::close(writer);
+  p.initialize();
+  EXPECT_EQ(text_of(p.call_tool("slow_ready")), "ready");
 }
 
 TEST_F(Loader, LibraryToolsDifferFromManifest) {

@@ -118,17 +118,22 @@ TEST_F(JobsFixture, AnotherTenantGetsTheSameNotFoundAsAnUnknownId) {
   EXPECT_EQ(status_name(await_end(*alpha, id)), "complete");
 }
 
+namespace {
+// Runs a one-step stepper job on `channel` to completion in `first`, which then exits cleanly;
+// returns the job id.
+std::string job_finished_by_a_past_process(std::unique_ptr<McpProcess> first, const std::string& channel) {
+  std::string id = start_stepper(*first, channel, 1);
+  step(*first, channel);
+  EXPECT_EQ(status_name(await_end(*first, id)), "complete");
+  first->close_stdin();
+  EXPECT_EQ(first->wait_exit(10s), 0);
+  return id;
+}
+}  // namespace
+
 TEST_F(JobsFixture, FinishedResultSurvivesARestart) {
   std::string file = policy();
-  std::string id;
-  {
-    auto first = start(file);
-    id = start_stepper(*first, "keep", 1);
-    step(*first, "keep");
-    ASSERT_EQ(status_name(await_end(*first, id)), "complete");
-    first->close_stdin();
-    ASSERT_EQ(first->wait_exit(10s), 0);
-  }
+  std::string id = job_finished_by_a_past_process(start(file), "keep");
   auto second = start(file);
   json::object s = job_status(*second, id);
   ASSERT_EQ(status_name(s), "complete") << json::serialize(s);
@@ -139,15 +144,7 @@ TEST_F(JobsFixture, JobToolsStayWithinReachWhenNoJobCapablePluginIsLeft) {
   // The plugin that ran the job is gone after the restart: the job tools are no longer listed,
   // but the stored result can still be fetched (and a running job cancelled).
   std::string file = policy();
-  std::string id;
-  {
-    auto first = start(file);
-    id = start_stepper(*first, "gone", 1);
-    step(*first, "gone");
-    ASSERT_EQ(status_name(await_end(*first, id)), "complete");
-    first->close_stdin();
-    ASSERT_EQ(first->wait_exit(10s), 0);
-  }
+  std::string id = job_finished_by_a_past_process(start(file), "gone");
   std::filesystem::remove(plugins + "/fx_jobs.json");
   auto second = start(file);
   json::value list = second->request("tools/list");

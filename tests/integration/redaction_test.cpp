@@ -121,16 +121,25 @@ TEST_F(Redaction, JobPartialsAndResultAreRedactedBeforeTheyAreStored) {
     EXPECT_EQ(audit_text().find(secret), std::string::npos) << secret;
 }
 
-TEST(RedactionPolicy, WithoutRedactRulesOutputIsUntouched) {
-  TempDir dir;
+namespace {
+// fx_secrets served initialized, with no redact rules and no audit, from `dir`/plugins.
+std::unique_ptr<McpProcess> serve_secrets_without_rules(TempDir& dir) {
   std::string plugins = dir.file("plugins");
   fs::create_directory(plugins);
   copy_plugin(fixture_plugin_dir(), plugins, "fx_secrets");
   write_text(dir.file("policy.json"), anonymous_policy(plugins, R"("audit":{"enabled":false})"));
   McpProcess::Options o;
   o.args = {"serve", "--config", dir.file("policy.json")};
-  McpProcess p(o);
-  p.initialize();
+  auto p = std::make_unique<McpProcess>(o);
+  p->initialize();
+  return p;
+}
+}  // namespace
+
+TEST(RedactionPolicy, WithoutRedactRulesOutputIsUntouched) {
+  TempDir dir;
+  auto served = serve_secrets_without_rules(dir);
+  McpProcess& p = *served;
   json::object r = p.call_tool("account");
   EXPECT_EQ(r.at("structuredContent").at("data").at("private_ip"), "10.1.2.3");
   EXPECT_EQ(r.at("structuredContent").at("owner").at("email"), "alice@corp.example");
@@ -140,14 +149,9 @@ TEST(RedactionPolicy, RulesAndScopesAddedLaterCoverStoredJobResults) {
   // An operator who finds a leak adds a rule: what was stored before is read through it too,
   // and a tool whose scope was raised keeps its stored results from callers without it.
   TempDir dir;
+  auto served = serve_secrets_without_rules(dir);
+  McpProcess& p = *served;
   std::string plugins = dir.file("plugins");
-  fs::create_directory(plugins);
-  copy_plugin(fixture_plugin_dir(), plugins, "fx_secrets");
-  write_text(dir.file("policy.json"), anonymous_policy(plugins, R"("audit":{"enabled":false})"));
-  McpProcess::Options o;
-  o.args = {"serve", "--config", dir.file("policy.json")};
-  McpProcess p(o);
-  p.initialize();
   std::string id(structured(p.call_tool("account_job")).at("jobId").as_string());
   ASSERT_EQ(status_name(await_end(p, id)), "complete");
   EXPECT_NE(json::serialize(p.call_tool("job_status", {{"jobId", id}})).find("hunter2-top"), std::string::npos);

@@ -21,7 +21,7 @@ int run_check(const CliOptions& cli, std::ostream& out) {
     // problem in the file rather than the next batch after each fix.
     std::string abs = std::filesystem::absolute(cli.config_file).lexically_normal().string();
     JsonErrors unused;
-    auto text = read_file(abs, unused);
+    auto text = read_file(abs, unused, true);
     auto doc = text ? parse_json_text(*text, abs, unused) : std::nullopt;
     if (doc && doc->is_object()) {
       Config partial;

@@ -199,7 +199,7 @@ std::optional<Config> parse_config(const std::string& text, const std::string& f
 
 std::optional<Config> load_config(const std::string& file, JsonErrors& errors) {
   std::string abs = fs::absolute(file).lexically_normal().string();
-  auto text = read_file(abs, errors);
+  auto text = read_file(abs, errors, true);
   if (!text) return std::nullopt;
   JsonErrors local;
   auto c = parse_config(*text, abs, local);

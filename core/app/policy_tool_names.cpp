@@ -1,5 +1,7 @@
 #include "app/policy_tool_names.hpp"
 
+#include "jobs/job_tools.hpp"
+
 namespace toolgate {
 
 namespace json = boost::json;
@@ -18,7 +20,7 @@ std::vector<std::string> unknown_policy_tools(const Config& config, const ToolTa
     std::string path = std::string("$.") + s.outer + (s.inner ? std::string(".") + s.inner : std::string());
     for (const auto& kv : v->get_object()) {
       std::string name(kv.key());
-      if (table.find(name)) continue;
+      if (table.find(name) || is_job_tool(name)) continue;
       out.push_back(path + "." + name + ": no loaded plugin provides a tool named '" + name +
                     "', so this entry has no effect (a typo? plugins dropped in later are matched then)");
     }

@@ -3,6 +3,7 @@
 #include "util/output_deferral.hpp"
 
 #include "util/digest.hpp"
+#include "util/utf8.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -64,16 +65,34 @@ void AuditLog::prepare(AuditEntry& e) {
   scrub(e);
 }
 
+namespace {
+// Fields the caller writes besides the input are bounded too, or one huge client name would be
+// repeated in every entry of its session.
+constexpr std::size_t kCallerFieldBytes = 256;
+constexpr std::size_t kErrorMessageBytes = 4096;
+
+void cap(std::string& s, std::size_t bytes) {
+  if (s.size() > bytes) s = to_valid_utf8(std::string_view(s).substr(0, bytes)) + "...";
+}
+}  // namespace
+
 void AuditLog::scrub(AuditEntry& e) {
   if (e.latency_ms < 0) e.latency_ms = 0;
   redactor_->redact_in_place(e.input);
-  // Every field the caller controls: a key pasted as a tool name, request id or client name
-  // must not reach the file either.
-  redactor_->redact_string(e.error_message);
-  redactor_->redact_string(e.tool);
-  redactor_->redact_string(e.client_name);
-  redactor_->redact_string(e.client_version);
-  if (e.request_id.is_string()) redactor_->redact_in_place(e.request_id);
+  // Every field the caller controls: a key pasted as a tool name, request id, client name or
+  // job id must not reach the file either, nor a field of any size.
+  for (auto [field, bytes] : {std::pair{&e.error_message, kErrorMessageBytes}, std::pair{&e.tool, kCallerFieldBytes},
+                              std::pair{&e.client_name, kCallerFieldBytes}, std::pair{&e.client_version, kCallerFieldBytes},
+                              std::pair{&e.job_id, kCallerFieldBytes}, std::pair{&e.consent_id, kCallerFieldBytes}}) {
+    cap(*field, bytes);
+    redactor_->redact_string(*field);
+  }
+  if (e.request_id.is_string()) {
+    std::string id(e.request_id.get_string());
+    cap(id, kCallerFieldBytes);
+    redactor_->redact_string(id);
+    e.request_id = id;
+  }
 }
 
 bool AuditLog::append(AuditEntry& e) {

@@ -24,6 +24,7 @@
 #include <boost/regex.hpp>
 
 #include <array>
+#include <atomic>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -83,6 +84,7 @@ class Redactor {
   bool untriggered_pattern_ = false;
   mutable std::shared_mutex literals_mu_;
   std::vector<std::string> literals_;
+  std::atomic<bool> any_literals_{false};  // set once the first literal is in
 };
 
 }  // namespace toolgate

@@ -45,6 +45,26 @@ ToolManifest manifest(const char* name, const char* title, const char* descripti
   return m;
 }
 
+}  // namespace
+
+void redact_stored_job(const ResponseRedaction* redaction, JobRecord& j) {
+  if (!redaction || redaction->none_for(j.tool)) return;
+  if (j.result) {
+    redaction->apply_to_result(j.tool, *j.result);
+    // A failed job's result repeats its error text in the machine-readable copy.
+    if (auto* meta = j.result->if_contains("_meta"); meta && meta->is_object())
+      if (auto* e = meta->get_object().if_contains(kErrorMetaKey); e && e->is_object())
+        if (auto* m = e->get_object().if_contains("message"); m && m->is_string()) {
+          std::string text(m->get_string());
+          if (redaction->apply_to_string(j.tool, text)) *m = text;
+        }
+  }
+  if (!j.error_message.empty()) redaction->apply_to_string(j.tool, j.error_message);
+  if (!j.progress_message.empty()) redaction->apply_to_string(j.tool, j.progress_message);
+}
+
+namespace {
+
 json::object view(const JobRecord& j, bool with_result) {
   json::object v{{"jobId", j.id},
                  {"tool", j.tool},
@@ -121,7 +141,7 @@ json::object status_of(JobEngine& engine, BuiltinCall& call) {
   call.job_id = id;
   auto job = engine.find(call.principal, id);
   if (!job) return not_found(id);
-  if (call.redaction && job->result) call.redaction->apply_to_result(job->tool, *job->result);
+  redact_stored_job(call.redaction.get(), *job);
   call.traceparent = job->traceparent;
   if (std::string why = forbidden(call, job->tool); !why.empty()) return refused(*job, why);
   json::object r = text_result(summary(*job), view(*job, true));
@@ -194,8 +214,9 @@ json::object list_of(JobEngine& engine, BuiltinCall& call) {
   if (more) jobs.pop_back();
   json::array items;
   std::string lines;
-  for (const auto& j : jobs) {
+  for (auto& j : jobs) {
     if (!forbidden(call, j.tool).empty()) continue;  // as tasks/list: out of reach, out of the list
+    redact_stored_job(call.redaction.get(), j);
     items.push_back(view(j, false));
     lines += "\n" + summary(j);
   }
@@ -260,6 +281,10 @@ std::vector<std::shared_ptr<const ToolEntry>> make_job_tools(JobEngine* engine, 
                      list_schema, "jobs.read", true),
             wrap(list_of)),
   };
+}
+
+bool is_job_tool(std::string_view name) {
+  return name == "job_status" || name == "job_partial_results" || name == "job_list" || name == "job_cancel";
 }
 
 }  // namespace toolgate

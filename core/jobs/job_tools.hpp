@@ -23,12 +23,19 @@
 namespace toolgate {
 
 inline constexpr const char* kJobStatusTool = "job_status";
+// job_status, job_partial_results, job_list or job_cancel: host tools, whether or not listed.
+bool is_job_tool(std::string_view name);
 
 // `engine` may be null when jobs are unavailable; the tools then say why (`unavailable`).
 std::vector<std::shared_ptr<const ToolEntry>> make_job_tools(JobEngine* engine, std::string unavailable);
 
 // The CallToolResult a job-mode call answers with: {jobId, status, pollTool, estimatedSeconds}.
 boost::json::object job_handle_result(const JobRecord& job);
+// A stored job as it may be shown under `redaction` (null: no rules): its result and its error
+// text redacted with the rules in force now. The store holds them as redacted when written;
+// rules added since apply too.
+void redact_stored_job(const ResponseRedaction* redaction, JobRecord& job);
+
 // The sentence for an id the caller cannot see, identical whether it exists or not.
 std::string job_not_found_message(const std::string& id);
 

@@ -62,9 +62,17 @@ class Walk {
     }
     if (i == steps_.size()) return mark(node);
     json::object& o = node.get_object();
-    if (o.contains("$ref")) complete_ = false;
+    // A location marked already (another path reached it): walk what it was.
+    if (is_marked(o)) return at(o.at("anyOf").get_array()[0], i, depth + 1);
+    // Keywords whose verdict a mark inside could change in ways a local anyOf cannot fix: a
+    // reference not followed, "exactly one branch" (a mark may fit several), negation,
+    // conditionals, and whole-value lists. On the way to a redacted location they make the
+    // schema one toolgate cannot vouch for.
+    for (const char* k : {"$ref", "$dynamicRef", "oneOf", "not", "if", "enum", "const", "dependentSchemas",
+                          "dependencies", "unevaluatedProperties", "unevaluatedItems"})
+      if (o.contains(k)) complete_ = false;
     // A value may be checked against every branch of a combinator: follow each.
-    for (const char* k : {"anyOf", "oneOf", "allOf"})
+    for (const char* k : {"anyOf", "allOf"})
       if (auto* b = o.if_contains(k); b && b->is_array())
         for (auto& branch : b->get_array()) at(branch, i, depth + 1);
     const Step& s = steps_[i];
@@ -76,11 +84,12 @@ class Walk {
             at(*child, i + 1, depth + 1);
             named = true;
           }
-        if (!named) {
-          if (auto* p = o.if_contains("patternProperties"); p && p->is_object())
-            for (auto& kv : p->get_object()) at(kv.value(), i + 1, depth + 1);
+        // A named member is also checked against every patternProperties entry its name
+        // matches; all of them are relaxed (more than needed is harmless).
+        if (auto* p = o.if_contains("patternProperties"); p && p->is_object())
+          for (auto& kv : p->get_object()) at(kv.value(), i + 1, depth + 1);
+        if (!named)
           if (auto* a = o.if_contains("additionalProperties"); a && a->is_object()) at(*a, i + 1, depth + 1);
-        }
         break;
       }
       case Step::Kind::Index:

@@ -61,10 +61,15 @@ std::size_t ResponseRedaction::apply_to_text(const std::string& tool, json::valu
   std::size_t first = document_start(std::string_view(js.data(), js.size()));
   if (first == js.size() || (js[first] != '{' && js[first] != '[')) return 0;
   std::string s(js.data(), js.size());
-  if (auto n = redact_document(tool, s)) {
-    if (*n) text = s;
-    return *n;
-  }
+  std::size_t n = apply_to_string(tool, s);
+  if (n) text = s;
+  return n;
+}
+
+std::size_t ResponseRedaction::apply_to_string(const std::string& tool, std::string& s) const {
+  std::size_t first = document_start(s);
+  if (first == s.size() || (s[first] != '{' && s[first] != '[')) return 0;
+  if (auto n = redact_document(tool, s)) return *n;
   // Not one document. JSON Lines (one document per line, as logs and exports are written) is
   // redacted line by line; other lines pass as they are.
   std::size_t n = 0;
@@ -79,7 +84,7 @@ std::size_t ResponseRedaction::apply_to_text(const std::string& tool, json::valu
     out += '\n';
     start = nl + 1;
   }
-  if (n) text = out;
+  if (n) s = out;
   return n;
 }
 

@@ -38,6 +38,9 @@ class ResponseRedaction {
   std::size_t apply_to_result(const std::string& tool, boost::json::object& result) const;
   // Redacts an arbitrary JSON value (a job's partial result) in place.
   std::size_t apply_to_value(const std::string& tool, boost::json::value& value) const;
+  // The same for text kept apart from a result (a failed job's stored error message): a JSON
+  // document or JSON Lines in it are redacted; other text is left as it is.
+  std::size_t apply_to_string(const std::string& tool, std::string& text) const;
 
   const std::vector<RedactionPath>& global() const { return global_; }
   const std::map<std::string, std::vector<RedactionPath>>& per_tool() const { return per_tool_; }

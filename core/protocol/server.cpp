@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "jobs/job_engine.hpp"
+#include "jobs/job_tools.hpp"
 #include "jobs/tasks.hpp"
 #include "policy/scopes.hpp"
 #include "protocol/jsonrpc.hpp"
@@ -418,16 +419,25 @@ void Server::notify_tools_changed() {
 std::string Server::job_tool_refusal(const Principal& who, const std::string& tool) {
   std::string why = policy_.tool_forbidden(who, tool);
   if (!why.empty()) return why;
+  // A tool no longer loaded still has the policy's override, if any: its plugin's absence must
+  // not lift a scope the operator raised.
+  std::string scope;
   if (auto entry = registry_.snapshot()->find(tool)) {
-    std::string scope = policy_.required_scope(*entry->manifest);
-    if (scope.empty() || !scope_granted(who.scopes, scope))
-      return "calling " + tool + " requires the scope '" + scope + "', which your credential does not grant";
+    scope = policy_.required_scope(*entry->manifest);
+    if (scope.empty()) return "tool " + tool + " requires a scope nobody is granted";
+  } else {
+    ToolManifest gone;
+    gone.name = tool;
+    scope = policy_.required_scope(gone);
   }
+  if (!scope.empty() && !scope_granted(who.scopes, scope))
+    return "calling " + tool + " requires the scope '" + scope + "', which your credential does not grant";
   return "";
 }
 
-void Server::redact_stored_result(const std::string& tool, json::object& result) {
-  if (auto redaction = policy_.response_redaction()) redaction->apply_to_result(tool, result);
+void Server::redact_stored_job(JobRecord& job) {
+  auto redaction = policy_.response_redaction();
+  toolgate::redact_stored_job(redaction.get(), job);
 }
 
 }  // namespace toolgate

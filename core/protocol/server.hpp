@@ -33,6 +33,7 @@ namespace toolgate {
 class ToolCall;
 struct CallExtras;
 class JobEngine;
+struct JobRecord;
 class TaskMethods;
 
 struct ServerOptions {
@@ -116,9 +117,9 @@ class Server {
   // the tenant's tool lists, or the scope the tool needs today, which a reload may have raised
   // since the job started.
   std::string job_tool_refusal(const Principal& who, const std::string& tool);
-  // The stored result of a job of `tool`, redacted by the response rules in force now (rules
-  // added after the job finished apply to what is read from then on).
-  void redact_stored_result(const std::string& tool, boost::json::object& result);
+  // A stored job's result and texts, redacted by the response rules in force now (rules added
+  // after the job finished apply to what is read from then on).
+  void redact_stored_job(JobRecord& job);
   WorkerPool& pool() { return pool_; }
   DeadlineWatch& watch() { return watch_; }
 

@@ -59,9 +59,15 @@ void Server::handle_stateless(const Message& m, const std::shared_ptr<BatchColle
                                      "for the initialize era)");
   if (!version->is_string())
     return fail(rpc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/protocolVersion\"] must be a string");
-  if (version->get_string() != kStatelessVersion)
-    return fail(-32022, "unsupported protocol version " + std::string(version->get_string()),
-                json::object{{"supported", supported_versions()}, {"requested", *version}});
+  if (version->get_string() != kStatelessVersion) {
+    // A legacy version is in `supported`, but only through initialize: say so, or a client
+    // picking from the list would send the same request again.
+    std::string v(version->get_string());
+    std::string message = is_supported_version(v) ? "protocol version " + v + " is served through initialize, not per request; "
+                                                     "send initialize first, or use " + std::string(kStatelessVersion) + " per request"
+                                                   : "unsupported protocol version " + v;
+    return fail(-32022, message, json::object{{"supported", supported_versions()}, {"requested", *version}});
+  }
   if (!caps || !caps->is_object())
     return fail(rpc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/clientCapabilities\"] is required and must be an object");
 

@@ -126,7 +126,7 @@ void TaskMethods::get(const std::shared_ptr<Request>& r) {
   if (!job) return reply(r, nullptr, "tool_error", rpc::kInvalidParams, kNotFound);
   if (refuse_forbidden(r, job->tool)) return;
   r->traceparent = job->traceparent;
-  if (job->result) server_.redact_stored_result(job->tool, *job->result);
+  server_.redact_stored_job(*job);
   std::int64_t poll = engine_.config().poll_interval_ms;
   reply(r, r->session.stateless ? task_2026(*job, poll) : task_2025(*job, poll), "success");
 }
@@ -137,8 +137,9 @@ void TaskMethods::result(const std::shared_ptr<Request>& r) {
     if (!job || !job->result)
       return reply(r, nullptr, "tool_error", rpc::kInvalidParams, "Failed to retrieve task: Task has expired");
     r->traceparent = job->traceparent;
-    json::object res = *job->result;
-    server_.redact_stored_result(job->tool, res);
+    JobRecord shown = *job;
+    server_.redact_stored_job(shown);
+    json::object res = *shown.result;
     adapt_result(res, r->session.version);
     json::value& meta = res["_meta"];
     if (!meta.is_object()) meta = json::object();
@@ -161,8 +162,11 @@ void TaskMethods::list(const std::shared_ptr<Request>& r) {
   bool more = static_cast<std::int64_t>(jobs.size()) > kListPage;
   if (more) jobs.pop_back();
   json::array tasks;
-  for (const auto& j : jobs)
-    if (server_.job_tool_refusal(r->principal, j.tool).empty()) tasks.push_back(task_2025(j, engine_.config().poll_interval_ms));
+  for (auto& j : jobs)
+    if (server_.job_tool_refusal(r->principal, j.tool).empty()) {
+      server_.redact_stored_job(j);
+      tasks.push_back(task_2025(j, engine_.config().poll_interval_ms));
+    }
   json::object res{{"tasks", std::move(tasks)}};
   if (more) res["nextCursor"] = "t:" + std::to_string(offset + kListPage);
   reply(r, std::move(res), "success");

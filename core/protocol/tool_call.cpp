@@ -64,20 +64,31 @@ void ToolCall::run() {
 }
 
 void ToolCall::deny(const std::string& outcome, const std::string& message, const json::object& extra) {
-  json::object result = error_result(outcome, message, extra);
+  refuse(error_result(outcome, message, extra), outcome, outcome, message);
+}
+
+json::object ToolCall::refusal_error(const std::string& outcome, const std::string& message, const json::object& result) {
+  int code = outcome == "invalid_input" ? rpc::kInvalidParams
+             : outcome == "unauthenticated" || outcome == "insufficient_scope" || outcome == "forbidden"
+                 ? rpc::kForbidden
+                 : rpc::kServerError;
+  json::object out{{"code", code}, {"message", message}};
+  // The same machine-readable copy a tool result carries.
+  if (auto* meta = result.if_contains("_meta"); meta && meta->is_object())
+    if (auto* e = meta->get_object().if_contains(kErrorMetaKey))
+      out["data"] = json::object{{std::string(kErrorMetaKey), *e}};
+  return out;
+}
+
+void ToolCall::refuse(json::object result, const std::string& outcome, const std::string& error_code,
+                      const std::string& message) {
+  // A task-augmented request must be answered with a task or an error: a plain tool result
+  // would not parse as a CreateTaskResult.
   if (extras_.task_mode == TaskMode::Mcp2025) {
-    // A task-augmented request must be answered with a task or an error: a plain tool result
-    // would not parse as a CreateTaskResult. No task was created, so this is a JSON-RPC error,
-    // carrying the same machine-readable copy a tool result would.
-    int code = outcome == "invalid_input" ? rpc::kInvalidParams
-               : outcome == "unauthenticated" || outcome == "insufficient_scope" || outcome == "forbidden"
-                   ? rpc::kForbidden
-                   : rpc::kServerError;
-    json::object data{{std::string(kErrorMetaKey), result.at("_meta").at(kErrorMetaKey)}};
-    return finish(std::move(result), outcome, outcome, message,
-                  json::object{{"code", code}, {"message", message}, {"data", std::move(data)}});
+    json::object rpc_error = refusal_error(outcome, message, result);
+    return finish(std::move(result), outcome, error_code, message, rpc_error);
   }
-  finish(std::move(result), outcome, outcome, message);
+  finish(std::move(result), outcome, error_code, message);
 }
 
 void ToolCall::invoke() {
@@ -182,8 +193,16 @@ void ToolCall::deliver(json::object result, const json::value& rpc_error, bool r
   const ToolManifest& m = *tool_->manifest;
   if (!recorded) {
     spdlog::error("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
-    result = error_result("internal", admitted_ ? "the result is withheld because the audit trail could not be written: " + why
-                                                : "the call was refused because the audit trail cannot be written: " + why);
+    std::string message = admitted_ ? "the result is withheld because the audit trail could not be written: " + why
+                                    : "the call was refused because the audit trail cannot be written: " + why;
+    result = error_result("internal", message);
+    if (extras_.task_mode == TaskMode::Mcp2025 && !client_cancelled_) {
+      json::object e = refusal_error("internal", message, result);
+      server_.respond(batch_, make_error(id_, static_cast<int>(e.at("code").to_number<std::int64_t>()), message,
+                                         e.contains("data") ? e.at("data") : json::value()));
+      server_.call_finished(key_);
+      return;
+    }
   }
   if (client_cancelled_) {
     server_.skip_response(batch_);

@@ -65,6 +65,13 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
 
  private:
   void deny(const std::string& outcome, const std::string& message, const boost::json::object& extra = {});
+  // Ends a call that never started with `result` (an error_result); a task-augmented 2025-11-25
+  // call gets it as a JSON-RPC error instead, since no task exists to answer with.
+  void refuse(boost::json::object result, const std::string& outcome, const std::string& error_code,
+              const std::string& message);
+  // The JSON-RPC error that stands for a refusal with this audit outcome.
+  static boost::json::object refusal_error(const std::string& outcome, const std::string& message,
+                                           const boost::json::object& result);
   void invoke();
   // Host tools (job_status, ...) run in-process instead of in a plugin (tool_call_jobs.cpp).
   void invoke_builtin();

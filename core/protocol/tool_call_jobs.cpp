@@ -51,7 +51,7 @@ void ToolCall::start_job() {
   if (!engine) {
     std::string why = "tool " + m.name + " runs as a background job, but jobs are not available on this server: " +
                       server_.jobs_unavailable_reason();
-    return finish(error_result("jobs_unavailable", why), "internal", "jobs_unavailable", why);
+    return refuse(error_result("jobs_unavailable", why), "internal", "jobs_unavailable", why);
   }
   // The start and every later poll share one trace, so a trace id is made up when none came.
   if (extras_.traceparent.empty()) extras_.traceparent = "00-" + random_hex(16) + "-" + random_hex(8) + "-01";
@@ -85,7 +85,7 @@ void ToolCall::answer_job(const JobStarted& started) {
   if (!started.ok) {
     // The per-principal cap is a limit like a rate limit: audited as one, with its own code.
     const std::string outcome = started.error_code == "job_limit" ? "rate_limited" : "internal";
-    return finish(error_result(started.error_code, started.error_message), outcome, started.error_code,
+    return refuse(error_result(started.error_code, started.error_message), outcome, started.error_code,
                   started.error_message);
   }
   job_id_ = started.job.id;

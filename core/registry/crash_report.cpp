@@ -34,9 +34,10 @@ const char* signal_name(int sig) {
   }
 }
 
-void on_fatal_signal(int sig) {
-  // SA_RESETHAND has restored the default action, which raise() then takes (a signal sent
-  // with kill or raise, unlike a fault, would not come back by itself).
+void on_fatal_signal(int sig, siginfo_t* info, void*) {
+  // SA_RESETHAND has restored the default action. A fault the CPU raised comes back by itself
+  // when the handler returns, and the core dump then shows it where it happened; a signal sent
+  // with kill or raise (si_code <= 0) would not, so it is raised again.
   put("toolgate: fatal ");
   put(signal_name(sig));
   if (t_tool) {
@@ -48,7 +49,7 @@ void on_fatal_signal(int sig) {
   } else {
     put(" outside any plugin tool\n");
   }
-  ::raise(sig);
+  if (!info || info->si_code <= 0 || sig == SIGABRT) ::raise(sig);
 }
 
 void on_exit_hook(int status, void*) {
@@ -76,9 +77,9 @@ RunningTool::~RunningTool() {
 
 void install_crash_report() {
   struct sigaction sa {};
-  sa.sa_handler = on_fatal_signal;
+  sa.sa_sigaction = on_fatal_signal;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+  sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::sigaction(sig, &sa, nullptr);
   ::on_exit(on_exit_hook, nullptr);
 }

@@ -15,31 +15,45 @@ namespace json = boost::json;
 
 namespace {
 // valijson compiles a "pattern" (std::regex, ECMAScript) only when a value reaches it, so a
-// broken one would blame every caller's arguments. Compile them all up front instead. Values
-// that are data rather than schema (const, enum, default, examples) are not looked into.
-void check_patterns(const json::value& v, const std::string& path) {
-  if (v.is_array()) {
-    const json::array& a = v.get_array();
-    for (std::size_t i = 0; i < a.size(); ++i) check_patterns(a[i], path + "[" + std::to_string(i) + "]");
-    return;
+// broken one would blame every caller's arguments. Compile them all up front instead, walking
+// the schema by its keywords: maps of subschemas (properties, ...) by their members, so that a
+// property named "pattern" or "default" is a subschema like any other, and data keywords
+// (const, enum, default, examples) not at all.
+void check_schema(const json::value& v, const std::string& path);
+
+void compile(const std::string& p, const std::string& where) {
+  try {
+    std::regex re(p, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw std::runtime_error("the regular expression \"" + p + "\" at " + where + " does not compile: " + e.what());
   }
+}
+
+void check_schema(const json::value& v, const std::string& path) {
   if (!v.is_object()) return;
   for (const auto& kv : v.get_object()) {
     std::string key(kv.key());
-    if (key == "const" || key == "enum" || key == "default" || key == "examples") continue;
-    std::vector<std::string> patterns;
-    if (key == "pattern" && kv.value().is_string()) patterns.emplace_back(kv.value().get_string());
-    if (key == "patternProperties" && kv.value().is_object())
-      for (const auto& p : kv.value().get_object()) patterns.emplace_back(p.key());
-    for (const auto& p : patterns) {
-      try {
-        std::regex re(p, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        throw std::runtime_error("the regular expression \"" + p + "\" at " + path + "." + key + " does not compile: " +
-                                 e.what());
+    const json::value& val = kv.value();
+    std::string at = path + "." + key;
+    if (key == "pattern" && val.is_string()) {
+      compile(std::string(val.get_string()), at);
+    } else if (key == "properties" || key == "patternProperties" || key == "$defs" || key == "definitions" ||
+               key == "dependentSchemas" || key == "dependencies") {
+      if (!val.is_object()) continue;
+      for (const auto& m : val.get_object()) {
+        if (key == "patternProperties") compile(std::string(m.key()), at + " (a key)");
+        check_schema(m.value(), at + "." + std::string(m.key()));
       }
+    } else if (key == "allOf" || key == "anyOf" || key == "oneOf" || key == "prefixItems" ||
+               (key == "items" && val.is_array())) {
+      if (!val.is_array()) continue;
+      for (std::size_t i = 0; i < val.get_array().size(); ++i)
+        check_schema(val.get_array()[i], at + "[" + std::to_string(i) + "]");
+    } else if (key == "items" || key == "additionalProperties" || key == "additionalItems" || key == "not" ||
+               key == "if" || key == "then" || key == "else" || key == "contains" || key == "propertyNames" ||
+               key == "unevaluatedProperties" || key == "unevaluatedItems") {
+      check_schema(val, at);
     }
-    check_patterns(kv.value(), path + "." + key);
   }
 }
 }  // namespace
@@ -52,7 +66,7 @@ SchemaValidator::SchemaValidator(const json::object& schema) : schema_doc_(schem
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::BoostJsonAdapter adapter(schema_doc_);
     parser.populateSchema(adapter, *schema_);
-    check_patterns(schema_doc_, "$");
+    check_schema(schema_doc_, "$");
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("schema cannot be compiled: ") + e.what());
   }

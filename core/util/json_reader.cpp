@@ -200,9 +200,9 @@ std::optional<json::value> parse_json_text(const std::string& text, const std::s
   return p.release();
 }
 
-std::optional<std::string> read_file(const std::string& path, JsonErrors& errors) {
+std::optional<std::string> read_file(const std::string& path, JsonErrors& errors, bool allow_pipe) {
   std::string error;
-  auto text = read_regular_file(path, kMaxJsonFileBytes, error);
+  auto text = read_regular_file(path, kMaxJsonFileBytes, error, allow_pipe);
   if (!text) errors.add(path, "cannot read file: " + error);
   return text;
 }

@@ -82,6 +82,7 @@ inline constexpr std::size_t kMaxJsonFileBytes = 64u << 20;
 
 // Reads a whole regular file of at most kMaxJsonFileBytes (read_regular_file); std::nullopt and
 // an error naming the file on failure.
-std::optional<std::string> read_file(const std::string& path, JsonErrors& errors);
+// `allow_pipe` as for read_regular_file: only for a file the operator names (the policy).
+std::optional<std::string> read_file(const std::string& path, JsonErrors& errors, bool allow_pipe = false);
 
 }  // namespace toolgate

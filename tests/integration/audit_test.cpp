@@ -316,6 +316,27 @@ TEST(Audit, VerifyAcceptsTheChainAndNamesAnEditedLine) {
   EXPECT_NE(bad.find("audit.jsonl:4"), std::string::npos) << bad;
 }
 
+TEST(Audit, EveryFieldTheCallerWritesIsBounded) {
+  // A huge client name would otherwise be repeated in every entry of its session.
+  RunningToolgate tg(R"("audit":{"directory":"audit"})");
+  const std::string huge(10000, 'c');
+  tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
+                             {"params", {{"protocolVersion", "2025-06-18"}, {"capabilities", json::object()},
+                                         {"clientInfo", {{"name", huge}, {"version", huge}}}}}});
+  tg->await_response(0);
+  tg->send_json(json::object{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  tg->send_json(json::object{{"jsonrpc", "2.0"}, {"id", huge}, {"method", "tools/call"},
+                             {"params", {{"name", "echo"}, {"arguments", {{"text", "x"}}}}}});
+  tg->await_response(json::value(huge));
+  tg->close_stdin();
+  tg->wait_exit(std::chrono::seconds(5));
+  auto all = audit_entries(tg.dir().file("audit"));
+  ASSERT_EQ(all.size(), 1u);
+  for (const char* field : {"clientName", "clientVersion", "requestId"}) {
+    EXPECT_EQ(all[0].at(field), json::value(std::string(256, 'c') + "...")) << field;
+  }
+}
+
 TEST(Audit, ACallRefusedForWantOfAnAuditTrailSaysItDidNotRun) {
   // "Withheld" would tell the model (and whoever reads the error) that the tool acted.
   RunningToolgate tg(R"("audit":{"directory":"/proc/no-such-audit"})");

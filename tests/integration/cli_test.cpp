@@ -100,15 +100,32 @@ TEST(Cli, PolicyEntriesNamingNoLoadedToolAreWarnedAbout) {
   copy_plugin(staged_plugin_dir(), plugins, "echo");
   write_text(t.file("policy.json"),
              anonymous_policy(plugins, R"("tools":{"ecoh":{"scope":"x.y"},"echo":{"scope":"echo.read"}},)"
-                                       R"("rateLimits":{"perTool":{"dsn_lookup":{"burst":1,"perSecond":1}}})"));
+                                       R"("rateLimits":{"perTool":{"dsn_lookup":{"burst":1,"perSecond":1},)"
+                                       R"("job_status":{"burst":5,"perSecond":1}}})"));
   CliRun r = run({"check", "--config", t.file("policy.json")});
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("WARN  $.tools.ecoh: no loaded plugin provides a tool named 'ecoh'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("WARN  $.rateLimits.perTool.dsn_lookup: no loaded plugin"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("$.tools.echo:"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("job_status:"), std::string::npos) << "host tools are known: " << r.out;
   McpProcess p({{"serve", "--config", t.file("policy.json")}});
   p.initialize();
   EXPECT_TRUE(p.await_stderr("policy: $.tools.ecoh: no loaded plugin provides a tool named 'ecoh'")) << p.stderr_text();
+}
+
+TEST(Cli, APolicyCanComeThroughAPipe) {
+  // `--config <(generate-policy)` names a pipe: the operator chose it, so it is read (unlike a
+  // FIFO found in a plugin directory).
+  TempDir t;
+  std::string plugins = t.file("plugins");
+  std::filesystem::create_directory(plugins);
+  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  write_text(t.file("policy.json"), anonymous_policy(plugins));
+  std::string cmd = "cat " + t.file("policy.json") + " | " + toolgate_binary() + " check --config /dev/stdin > " +
+                    t.file("out") + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 0) << read_text(t.file("out"));
+  EXPECT_NE(read_text(t.file("out")).find("check passed"), std::string::npos) << read_text(t.file("out"));
 }
 
 TEST(Cli, CheckReportsEveryPolicyProblemInOneRun) {

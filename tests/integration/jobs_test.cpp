@@ -151,6 +151,17 @@ TEST_F(JobsFixture, JobToolsStayWithinReachWhenNoJobCapablePluginIsLeft) {
   EXPECT_EQ(json::serialize(list).find("job_status"), std::string::npos) << json::serialize(list);
   json::object s = job_status(*second, id);
   EXPECT_EQ(status_name(s), "complete") << json::serialize(s);
+  second->close_stdin();
+  second->wait_exit(10s);
+  // The plugin's absence does not lift a scope the policy raised for its tool.
+  write_text(dir.file("policy-raised.json"),
+             "{\"plugins\":{\"directory\":\"" + plugins + "\"},\"identity\":{\"anonymous\":{\"tenant\":\"test\","
+             "\"scopes\":[\"jobs.read\"]}},\"tools\":{\"stepper\":{\"scope\":\"fx.admin\"}},\"jobs\":{\"stateDirectory\":\"" +
+                 state + "\"}}");
+  auto third = start(dir.file("policy-raised.json"));
+  json::object refused = job_status(*third, id);
+  EXPECT_EQ(refused.at("isError"), true) << json::serialize(refused);
+  EXPECT_NE(text_of(refused).find("requires the scope 'fx.admin'"), std::string::npos) << json::serialize(refused);
 }
 
 TEST_F(JobsFixture, JobOfAKilledHostReportsHostRestarted) {

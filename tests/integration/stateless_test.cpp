@@ -130,6 +130,13 @@ TEST(Stateless, UnsupportedVersionIs32022WithSupportedAndRequested) {
   EXPECT_EQ(e.at("code"), -32022);
   EXPECT_EQ(e.at("data").as_object().at("supported"), (json::array{"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}));
   EXPECT_EQ(e.at("data").as_object().at("requested"), "2099-01-01");
+  EXPECT_EQ(e.at("message"), "unsupported protocol version 2099-01-01");
+  // A legacy version is listed, but reached through initialize: the message says so, so that a
+  // client does not resend the same request.
+  json::object legacy = error_of(modern(*tg, "tools/list", {}, modern_meta({}, "2025-11-25")));
+  EXPECT_EQ(legacy.at("code"), -32022);
+  EXPECT_NE(std::string(legacy.at("message").as_string()).find("2025-11-25 is served through initialize"), std::string::npos)
+      << json::serialize(legacy);
 }
 
 TEST(Stateless, LogMessagesOnlyAtTheRequestedLevel) {

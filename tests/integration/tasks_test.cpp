@@ -162,6 +162,15 @@ TEST_F(JobsFixture, ATaskCallRefusedBeforeItStartsIsAJsonRpcError) {
   EXPECT_EQ(e.at("data").at("dev.toolgate/error").at("code"), "invalid_input") << json::serialize(e);
 }
 
+TEST_F(JobsFixture, ATaskCallOverTheJobCapIsAJsonRpcErrorToo) {
+  auto p = start(policy("test", "\"maxConcurrentPerPrincipal\":1"), "2025-11-25", tasks_caps());
+  ASSERT_TRUE(task_call(*p, "cap1").contains("task"));
+  json::object e = error_of(p->request(
+      "tools/call", {{"name", "stepper"}, {"arguments", {{"channel", "cap2"}, {"steps", 3}}}, {"task", json::object()}}));
+  EXPECT_EQ(e.at("code"), -32000) << json::serialize(e);
+  EXPECT_EQ(e.at("data").at("dev.toolgate/error").at("code"), "job_limit") << json::serialize(e);
+}
+
 TEST_F(JobsFixture, AnotherTenantCannotSeeTasks) {
   auto alpha = start(policy("alpha"), "2025-11-25", tasks_caps());
   std::string id(task_call(*alpha, "t3").at("task").at("taskId").as_string());

@@ -62,10 +62,24 @@ TEST(RedactionSchema, OnlyTheSelectedLocationsChange) {
     "a":{"anyOf":[{"type":"integer"},{"const":"[REDACTED]"}]},"b":{"type":"integer"}}})"));
 }
 
-TEST(RedactionSchema, APathThroughARefCannotBeVouchedFor) {
-  json::value schema = json::parse(R"({"type":"object","properties":{"a":{"$ref":"#/$defs/A"}},
+TEST(RedactionSchema, SchemasAMarkCouldStillBreakCannotBeVouchedFor) {
+  json::value ref = json::parse(R"({"type":"object","properties":{"a":{"$ref":"#/$defs/A"}},
     "$defs":{"A":{"type":"object","properties":{"secret":{"type":"integer"}}}}})");
-  EXPECT_FALSE(admit_redaction_mark(path("$.a.secret"), schema));
+  EXPECT_FALSE(admit_redaction_mark(path("$.a.secret"), ref));
+  // Both branches would admit the mark, and oneOf wants exactly one.
+  json::value one_of = json::parse(R"({"type":"object","properties":{"a":{"oneOf":[
+    {"type":"object","properties":{"k":{"type":"integer"}}},{"type":"object","properties":{"k":{"type":"boolean"}}}]}}})");
+  EXPECT_FALSE(admit_redaction_mark(path("$.a.k"), one_of));
+  json::value conditional = json::parse(R"({"type":"object","if":{"properties":{"k":{"const":1}}},
+    "then":{"required":["x"]},"properties":{"k":{"type":"integer"}}})");
+  EXPECT_FALSE(admit_redaction_mark(path("$.k"), conditional));
+}
+
+TEST(RedactionSchema, PatternPropertiesOfANamedMemberAreRelaxedToo) {
+  Outcome o = check("$.n_count", R"({"type":"object","properties":{"n_count":{"type":"integer"}},
+    "patternProperties":{"^n_":{"type":"integer"}}})", R"({"n_count":3})");
+  EXPECT_NE(o.before, "");
+  EXPECT_EQ(o.after, "");
 }
 
 }  // namespace

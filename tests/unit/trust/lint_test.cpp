@@ -72,6 +72,10 @@ TEST(Lint, SchemasTheLoaderCannotCompileAreErrors) {
   ASSERT_EQ(pattern.size(), 1u) << ::testing::PrintToString(pattern);
   EXPECT_NE(pattern[0].find("the regular expression \"([\" at $.properties.q.pattern does not compile"), std::string::npos)
       << pattern[0];
+  // A property may be called "default" or "pattern": it is a schema like any other.
+  Items named = lint(manifest_text(tool(R"({"type":"object","properties":{"default":{"type":"string","pattern":"(["}}})")));
+  ASSERT_EQ(named.size(), 1u) << ::testing::PrintToString(named);
+  EXPECT_NE(named[0].find("at $.properties.default.pattern does not compile"), std::string::npos) << named[0];
   // A pattern in data (an enum value) is not a schema.
   EXPECT_EQ(lint(manifest_text(tool(R"({"type":"object","enum":[{"pattern":"(["}]})"))), Items{});
 }

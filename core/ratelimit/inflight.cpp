@@ -29,6 +29,11 @@ void InFlightGuard::release() {
 
 InFlightGuard InFlightLimiter::acquire(const std::string& key, const std::string& who) {
   InFlightGuard g;
+  // Without a cap nothing is counted, and no lock is taken on the way of every call.
+  if (!capped_.load(std::memory_order_acquire)) {
+    g.acquired_ = true;
+    return g;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (!max_) {
     g.acquired_ = true;  // nothing counted, nothing to release
@@ -64,6 +69,7 @@ std::int64_t InFlightLimiter::count(const std::string& key) const {
 void InFlightLimiter::set_max(std::optional<std::int64_t> max_per_principal) {
   std::lock_guard<std::mutex> lock(mu_);
   max_ = max_per_principal;
+  capped_.store(max_.has_value(), std::memory_order_release);
 }
 
 }  // namespace toolgate

@@ -6,6 +6,7 @@
 // Thread-safe. Guards must not outlive the InFlightLimiter that issued them.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -43,7 +44,8 @@ class InFlightGuard {
 class InFlightLimiter {
  public:
   // No cap: every acquire succeeds and nothing is counted.
-  explicit InFlightLimiter(std::optional<std::int64_t> max_per_principal) : max_(max_per_principal) {}
+  explicit InFlightLimiter(std::optional<std::int64_t> max_per_principal)
+      : max_(max_per_principal), capped_(max_per_principal.has_value()) {}
 
   // `key` identifies the principal; `who` is how messages name it.
   InFlightGuard acquire(const std::string& key, const std::string& who);
@@ -58,6 +60,7 @@ class InFlightLimiter {
   void release(const std::string& key);
 
   std::optional<std::int64_t> max_;
+  std::atomic<bool> capped_;  // max_ has a value: read without the lock on the uncapped path
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::int64_t> running_;  // entries removed at zero
 };

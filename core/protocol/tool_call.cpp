@@ -191,23 +191,19 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
 
 void ToolCall::deliver(json::object result, const json::value& rpc_error, bool recorded, const std::string& why) {
   const ToolManifest& m = *tool_->manifest;
+  // The JSON-RPC error to answer with instead of a result, if any.
+  json::value error = recorded ? rpc_error : json::value();
   if (!recorded) {
     spdlog::error("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
     std::string message = admitted_ ? "the result is withheld because the audit trail could not be written: " + why
                                     : "the call was refused because the audit trail cannot be written: " + why;
     result = error_result("internal", message);
-    if (extras_.task_mode == TaskMode::Mcp2025 && !client_cancelled_) {
-      json::object e = refusal_error("internal", message, result);
-      server_.respond(batch_, make_error(id_, static_cast<int>(e.at("code").to_number<std::int64_t>()), message,
-                                         e.contains("data") ? e.at("data") : json::value()));
-      server_.call_finished(key_);
-      return;
-    }
+    if (extras_.task_mode == TaskMode::Mcp2025) error = refusal_error("internal", message, result);
   }
   if (client_cancelled_) {
     server_.skip_response(batch_);
-  } else if (rpc_error.is_object() && recorded) {
-    const json::object& e = rpc_error.get_object();
+  } else if (error.is_object()) {
+    const json::object& e = error.get_object();
     server_.respond(batch_, make_error(id_, static_cast<int>(e.at("code").to_number<std::int64_t>()),
                                        std::string(e.at("message").as_string()),
                                        e.contains("data") ? e.at("data") : json::value()));

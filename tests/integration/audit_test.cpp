@@ -28,6 +28,13 @@ std::string run_cli(const std::string& args, int& status) {
   return read_text(t.file("out"));
 }
 
+// `toolgate audit verify DIR` accepts the chain.
+void expect_chain_verifies(const std::string& dir) {
+  int status = 0;
+  std::string out = run_cli("audit verify " + dir, status);
+  EXPECT_EQ(status, 0) << out;
+}
+
 }  // namespace
 
 TEST(Audit, ExactlyOneEntryPerCallWithMixedOutcomesUnderConcurrency) {
@@ -89,9 +96,7 @@ TEST(Audit, ConcurrentCallsEachHaveTheirEntryInTheFileBeforeTheirResponse) {
   std::map<std::int64_t, int> per_call;
   for (const auto& e : all) ++per_call[e.at("requestId").as_int64()];
   for (int i = 0; i < kCalls; ++i) EXPECT_EQ(per_call[i], 1) << "call " << i;
-  int status = 0;
-  std::string verify = run_cli("audit verify " + tg.dir().file("audit"), status);
-  EXPECT_EQ(status, 0) << verify;
+  expect_chain_verifies(tg.dir().file("audit"));
 }
 
 // Shutdown right after a burst of calls: stdin closes while entries are still queued for the
@@ -241,9 +246,7 @@ TEST(Audit, HugeInputsAreRecordedAsTheirSizeAndDigest) {
   EXPECT_EQ(all[1].at("input"), (json::object{{"text", "small"}}));
   EXPECT_EQ(all[2].at("outcome"), "invalid_input");
   EXPECT_TRUE(all[2].at("input").as_object().contains("dev.toolgate/truncated"));
-  int status = 0;
-  std::string out = run_cli("audit verify " + tg.dir().file("audit"), status);
-  EXPECT_EQ(status, 0) << out;
+  expect_chain_verifies(tg.dir().file("audit"));
 }
 
 TEST(Audit, ToolCallsRefusedBeforeTheyStartAreAuditedToo) {
@@ -303,9 +306,8 @@ TEST(Audit, VerifyAcceptsTheChainAndNamesAnEditedLine) {
   tg->close_stdin();
   tg->wait_exit(std::chrono::seconds(5));
   std::string dir = tg.dir().file("audit");
+  expect_chain_verifies(dir);
   int status = 0;
-  std::string ok = run_cli("audit verify " + dir, status);
-  EXPECT_EQ(status, 0) << ok;
   std::string text = read_text(dir + "/audit.jsonl");
   auto at = text.find("\"e3\"");
   ASSERT_NE(at, std::string::npos);

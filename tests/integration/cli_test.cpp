@@ -25,6 +25,14 @@ CliRun run(const std::vector<std::string>& args) {
   return {WEXITSTATUS(rc), read_text(t.file("out")), read_text(t.file("err"))};
 }
 
+// A plugin directory holding echo, in `t`; returns its path.
+std::string echo_plugins(TempDir& t) {
+  std::string plugins = t.file("plugins");
+  std::filesystem::create_directory(plugins);
+  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  return plugins;
+}
+
 }  // namespace
 
 TEST(Cli, HelpAndVersion) {
@@ -60,9 +68,7 @@ TEST(Cli, ServeRefusesAnInvalidPolicyNamingThePath) {
 
 TEST(Cli, CheckPassesOnAHealthySetupAndFailsOnABrokenOne) {
   TempDir t;
-  std::string plugins = t.file("plugins");
-  std::filesystem::create_directory(plugins);
-  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  std::string plugins = echo_plugins(t);
   write_text(t.file("policy.json"), anonymous_policy(plugins));
   CliRun ok = run({"check", "--config", t.file("policy.json")});
   EXPECT_EQ(ok.status, 0) << ok.out;
@@ -80,9 +86,7 @@ TEST(Cli, CheckAndToolsShowTheScopeThePolicyEnforces) {
   // A `tools.<name>.scope` override is what calls are checked against, so that is what the
   // operator must see, not the manifest's own scope.
   TempDir t;
-  std::string plugins = t.file("plugins");
-  std::filesystem::create_directory(plugins);
-  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  std::string plugins = echo_plugins(t);
   write_text(t.file("policy.json"), anonymous_policy(plugins, R"("tools":{"echo":{"scope":"diag.read"}})"));
   CliRun check = run({"check", "--config", t.file("policy.json")});
   EXPECT_EQ(check.status, 0) << check.out;
@@ -95,9 +99,7 @@ TEST(Cli, CheckAndToolsShowTheScopeThePolicyEnforces) {
 TEST(Cli, PolicyEntriesNamingNoLoadedToolAreWarnedAbout) {
   // A typo in an override meant to tighten a tool must not pass in silence.
   TempDir t;
-  std::string plugins = t.file("plugins");
-  std::filesystem::create_directory(plugins);
-  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  std::string plugins = echo_plugins(t);
   write_text(t.file("policy.json"),
              anonymous_policy(plugins, R"("tools":{"ecoh":{"scope":"x.y"},"echo":{"scope":"echo.read"}},)"
                                        R"("rateLimits":{"perTool":{"dsn_lookup":{"burst":1,"perSecond":1},)"
@@ -117,9 +119,7 @@ TEST(Cli, APolicyCanComeThroughAPipe) {
   // `--config <(generate-policy)` names a pipe: the operator chose it, so it is read (unlike a
   // FIFO found in a plugin directory).
   TempDir t;
-  std::string plugins = t.file("plugins");
-  std::filesystem::create_directory(plugins);
-  copy_plugin(staged_plugin_dir(), plugins, "echo");
+  std::string plugins = echo_plugins(t);
   write_text(t.file("policy.json"), anonymous_policy(plugins));
   std::string cmd = "cat " + t.file("policy.json") + " | " + toolgate_binary() + " check --config /dev/stdin > " +
                     t.file("out") + " 2>&1";

@@ -82,6 +82,7 @@ void parse_plugin_trust(JsonObjectReader& plugins, Config& c, JsonErrors& errors
       }
     }
   }
+  t.init_timeout_ms = plugins.integer_or("initTimeoutMs", t.init_timeout_ms, 0, 3'600'000);
   std::string on_change = plugins.string_or("onDefinitionChange", "refuse");
   if (on_change != "refuse" && on_change != "warn") errors.add("$.plugins.onDefinitionChange", "expected \"refuse\" or \"warn\"");
   t.refuse_definition_changes = on_change != "warn";

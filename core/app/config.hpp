@@ -68,6 +68,9 @@ struct PluginTrustConfig {
   // `plugins.config.<plugin>`: replaces that plugin's manifest `config` (given to its init). The
   // operator's settings live here, outside the manifest a publisher signed.
   std::map<std::string, boost::json::object> plugin_configs;
+  // `plugins.initTimeoutMs`: how long a plugin's init may run before that plugin is given up on;
+  // 0 waits for ever.
+  std::int64_t init_timeout_ms = 30'000;
 };
 
 struct Config {

@@ -255,6 +255,7 @@ std::optional<RegistryOptions> registry_options(const Config& config, bool recor
   o.pins.refuse_changes = config.plugin_trust.refuse_definition_changes;
   o.pins.record = record_pins;
   o.configs = config.plugin_trust.plugin_configs;
+  o.init_timeout = std::chrono::milliseconds(config.plugin_trust.init_timeout_ms);
   return o;
 }
 

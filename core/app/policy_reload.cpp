@@ -34,7 +34,7 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
   std::vector<std::string> out;
   compare(out, "$.plugins.directory", a.server.plugin_dir, b.server.plugin_dir);
   compare(out, "$.plugins.manifestDirectory", a.server.manifest_dir, b.server.manifest_dir);
-  for (const char* k : {"watch", "requireSigned", "trustedPublishers", "pinsFile", "onDefinitionChange", "config"}) {
+  for (const char* k : {"watch", "requireSigned", "trustedPublishers", "pinsFile", "onDefinitionChange", "config", "initTimeoutMs"}) {
     const json::value *x = member(a, "plugins", k), *y = member(b, "plugins", k);
     if ((x == nullptr) != (y == nullptr) || (x && *x != *y))
       out.push_back(std::string("$.plugins.") + k + " (" + shown(x) + " -> " + shown(y) + ")");

@@ -1,6 +1,7 @@
 #include "registry/crash_report.hpp"
 
 #include <signal.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +13,38 @@ namespace toolgate {
 namespace {
 thread_local const char* t_plugin = nullptr;
 thread_local const char* t_tool = nullptr;
+
+// A stack overflow leaves the faulting thread no stack to run the handler on, so each thread
+// that runs plugin code gets an alternate signal stack the first time it does (the handler is
+// installed with SA_ONSTACK). It is released when the thread ends.
+class AltStack {
+ public:
+  static constexpr std::size_t kBytes = 64 * 1024;
+  void ensure() {
+    if (memory_) return;
+    void* m = ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return;  // no line on overflow then, as before; nothing else changes
+    stack_t ss{};
+    ss.ss_sp = m;
+    ss.ss_size = kBytes;
+    if (::sigaltstack(&ss, nullptr) != 0) {
+      ::munmap(m, kBytes);
+      return;
+    }
+    memory_ = m;
+  }
+  ~AltStack() {
+    if (!memory_) return;
+    stack_t ss{};
+    ss.ss_flags = SS_DISABLE;
+    ::sigaltstack(&ss, nullptr);
+    ::munmap(memory_, kBytes);
+  }
+
+ private:
+  void* memory_ = nullptr;
+};
+thread_local AltStack t_alt_stack;
 
 void put(const char* s) {
   std::size_t n = std::strlen(s);
@@ -66,6 +99,7 @@ void on_exit_hook(int status, void*) {
 }  // namespace
 
 RunningTool::RunningTool(const char* plugin, const char* tool) : previous_plugin_(t_plugin), previous_tool_(t_tool) {
+  t_alt_stack.ensure();
   t_plugin = plugin;
   t_tool = tool;
 }
@@ -79,7 +113,7 @@ void install_crash_report() {
   struct sigaction sa {};
   sa.sa_sigaction = on_fatal_signal;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+  sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER | SA_ONSTACK;
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::sigaction(sig, &sa, nullptr);
   ::on_exit(on_exit_hook, nullptr);
 }

@@ -5,9 +5,10 @@
 // RunningTool marks the current thread while plugin code runs (two thread_local pointers, no
 // allocation); install_crash_report() sets handlers for the fatal signals (SIGSEGV, SIGBUS,
 // SIGILL, SIGFPE, SIGABRT) and an atexit hook for a plugin that calls exit(). The handler
-// writes with write(2) only, then lets the signal's default action happen. Limits: a stack
-// overflow gives no line (the handler has no stack of its own to run on), and code a plugin
-// runs on threads of its own is reported as "outside any plugin tool".
+// writes with write(2) only, then lets the signal's default action happen. It runs on an
+// alternate signal stack that RunningTool gives each thread the first time it runs plugin code,
+// so a stack overflow is named too. Limit: code a plugin runs on threads of its own is reported
+// as "outside any plugin tool" (or not at all when it overflows the stack).
 #pragma once
 
 namespace toolgate {

@@ -27,15 +27,20 @@ namespace {
 class InitWatch {
  public:
   static constexpr std::chrono::seconds kInitWarnAfter{5};
-  explicit InitWatch(const std::string& who) : state_(std::make_shared<State>()) {
+  InitWatch(const std::string& who, std::chrono::milliseconds timeout) : state_(std::make_shared<State>()) {
+    if (timeout > std::chrono::milliseconds::zero() && timeout <= kInitWarnAfter) return;  // ends before it
+    std::string until = timeout > std::chrono::milliseconds::zero()
+                            ? "until it returns or for up to " + std::to_string(timeout.count()) +
+                                  " ms in all (plugins.initTimeoutMs)"
+                            : "for as long as it runs (plugins.initTimeoutMs is 0)";
     auto state = state_;
     try {
-      std::thread([state, who] {
+      std::thread([state, who, until] {
         std::unique_lock lock(state->mu);
         if (!state->cv.wait_for(lock, kInitWarnAfter, [&] { return state->done; }))
           spdlog::warn("{}: init has been running for {} s and has not returned; plugin loading (start-up, the "
-                       "plugin directory watch, SIGHUP) waits for it",
-                       who, kInitWarnAfter.count());
+                       "plugin directory watch, SIGHUP) waits for it {}",
+                       who, kInitWarnAfter.count(), until);
       }).detach();
     } catch (const std::system_error&) {
       // No thread to be had: no warning either.
@@ -59,6 +64,77 @@ class InitWatch {
   };
   std::shared_ptr<State> state_;
 };
+
+// One run of a plugin's init, shared by the thread that runs it and the loader that waits for it.
+struct InitRun {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  bool abandoned = false;  // the loader stopped waiting: the init thread cleans up after itself
+  int rc = 0;
+  std::string thrown;      // "init threw ...", if it did
+  char error[512] = {0};
+  void* state = nullptr;
+  // Held here once the loader gives up, so the code still running stays mapped.
+  boost::dll::shared_library lib;
+  std::unique_ptr<LibraryImage> image;
+};
+
+// Libraries (by sha256) whose init was given up on and has not returned yet.
+std::mutex g_abandoned_mu;
+std::set<std::string> g_abandoned;
+
+bool init_still_running(const std::string& sha256) {
+  std::lock_guard lock(g_abandoned_mu);
+  return g_abandoned.count(sha256) != 0;
+}
+
+void run_init(const std::shared_ptr<InitRun>& run, const tg_plugin_info* info, const tg_host_api* host,
+              const std::string& plugin, const std::string& config, const std::string& sha256,
+              const std::string& who) {
+  int rc = 0;
+  std::string thrown;
+  char error[sizeof run->error] = {0};
+  void* state = nullptr;
+  {
+    RunningTool mark(plugin.c_str(), "its init");
+    try {
+      rc = info->init(host, config.data(), config.size(), &state, error, sizeof error);
+    } catch (const std::exception& e) {
+      thrown = std::string("init threw: ") + e.what();
+    } catch (...) {
+      thrown = "init threw an exception";
+    }
+  }
+  bool abandoned = false;
+  {
+    std::lock_guard lock(run->mu);
+    run->rc = rc;
+    run->thrown = thrown;
+    std::memcpy(run->error, error, sizeof error);
+    run->error[sizeof run->error - 1] = 0;
+    run->state = state;
+    run->done = true;
+    abandoned = run->abandoned;
+  }
+  run->cv.notify_all();
+  if (!abandoned) return;
+  // Nobody waits any more: undo what the init set up, then let the library go.
+  bool started = thrown.empty() && rc == 0;
+  spdlog::warn("{}: init returned after loading had given up on it; {}", who,
+               started ? "shutting the plugin down and unloading it" : "unloading it (the init failed)");
+  if (started && info->shutdown) {
+    try {
+      info->shutdown(state);
+    } catch (...) {
+      spdlog::error("{}: shutdown threw after a late init", who);
+    }
+  }
+  run->lib.unload();
+  run->image.reset();
+  std::lock_guard lock(g_abandoned_mu);
+  g_abandoned.erase(sha256);
+}
 }  // namespace
 
 namespace fs = std::filesystem;
@@ -92,7 +168,7 @@ const tg_tool* LoadedPlugin::tool(const std::string& name) const {
 }
 
 std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::string& plugin_dir,
-                                          const tg_host_api* host) {
+                                          const tg_host_api* host, std::chrono::milliseconds init_timeout) {
   const std::string who = "plugin " + m.name + " (manifest " + m.file + ")";
   const std::string path = fs::absolute(fs::path(plugin_dir) / m.library).lexically_normal().string();
 
@@ -180,24 +256,49 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
 
   void* state = nullptr;
   if (info->init) {
-    char error[512] = {0};
+    if (init_still_running(m.sha256))
+      throw LoadError(who + ": the init of this library (sha256 " + m.sha256 +
+                      ") from an earlier load that was given up on has still not returned; the plugin is not "
+                      "loaded again until it does");
+    auto run = std::make_shared<InitRun>();
     std::string config = boost::json::serialize(m.config);
-    int rc = 0;
-    RunningTool mark(m.name.c_str(), "its init");
-    // An init that does not return holds up start-up (or every later plugin reload) without a
-    // word; say which plugin it is.
-    InitWatch watch(who);
+    std::thread thread;
     try {
-      rc = info->init(host, config.data(), config.size(), &state, error, sizeof error);
-    } catch (const std::exception& e) {
-      throw LoadError(who + ": init threw: " + e.what());
-    } catch (...) {
-      throw LoadError(who + ": init threw an exception");
+      thread = std::thread(run_init, run, info, host, m.name, config, m.sha256, who);
+    } catch (const std::system_error& e) {
+      throw LoadError(who + ": no thread to run its init on: " + e.what());
     }
-    if (rc != 0) {
-      error[sizeof error - 1] = 0;
-      throw LoadError(who + ": init failed: " + (error[0] ? error : "no reason given"));
+    std::unique_lock lock(run->mu);
+    {
+      // An init that does not return holds up start-up (or every later plugin reload) until the
+      // timeout; say which plugin it is.
+      InitWatch watch(who, init_timeout);
+      auto done = [&] { return run->done; };
+      if (init_timeout <= std::chrono::milliseconds::zero())
+        run->cv.wait(lock, done);
+      else
+        run->cv.wait_for(lock, init_timeout, done);
     }
+    if (!run->done) {
+      run->abandoned = true;
+      run->lib = std::move(lib);
+      run->image = std::move(image);
+      {
+        std::lock_guard abandoned(g_abandoned_mu);
+        g_abandoned.insert(m.sha256);
+      }
+      lock.unlock();
+      thread.detach();
+      throw LoadError(who + ": init did not return within " + std::to_string(init_timeout.count()) +
+                      " ms (plugins.initTimeoutMs), so the plugin is not loaded. Its init goes on in the "
+                      "background; when it returns, the plugin is shut down and may be loaded again");
+    }
+    lock.unlock();
+    thread.join();
+    if (!run->thrown.empty()) throw LoadError(who + ": " + run->thrown);
+    if (run->rc != 0)
+      throw LoadError(who + ": init failed: " + (run->error[0] ? std::string(run->error) : "no reason given"));
+    state = run->state;
   }
   return std::make_shared<LoadedPlugin>(m, path, std::move(image), std::move(lib), info, state);
 }

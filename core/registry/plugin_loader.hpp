@@ -5,6 +5,11 @@
 // the ABI major exactly, compare the library's tools with the manifest's, and run init().
 // Every failure is a LoadError whose text names the plugin, the file and the reason.
 //
+// init() runs on a thread of its own, so that one that never returns (a server it waits for is
+// down, a deadlock) can be given up on after init_timeout instead of holding up start-up and
+// every later reload: the plugin is then refused, and its library stays loaded until the init
+// returns, when the plugin is shut down and unloaded. Until then that library is not tried again.
+//
 // A LoadedPlugin is shared (shared_ptr) by every tool entry and every call in flight; the
 // library is shut down and unloaded only when the last holder lets go.
 #pragma once
@@ -13,6 +18,7 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -55,8 +61,11 @@ class LoadedPlugin {
   std::unordered_map<std::string, const tg_tool*> tools_;
 };
 
-// Loads the plugin a manifest describes from plugin_dir. Throws LoadError.
+// Loads the plugin a manifest describes from plugin_dir. Throws LoadError. `host` must outlive
+// the process's plugins (an init given up on may still use it). A zero init_timeout waits for
+// ever.
 std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& manifest, const std::string& plugin_dir,
-                                          const tg_host_api* host);
+                                          const tg_host_api* host,
+                                          std::chrono::milliseconds init_timeout = std::chrono::milliseconds::zero());
 
 }  // namespace toolgate

@@ -153,7 +153,7 @@ LoadReport ToolRegistry::reload(const tg_host_api* host) {
         if (old->manifest().digest == manifest->digest && old->manifest().file == file_abs) plugin = old;
       if (!plugin) {
         if (auto c = options_.configs.find(manifest->name); c != options_.configs.end()) manifest->config = c->second;
-        plugin = load_plugin(*manifest, options_.plugin_dir, host);
+        plugin = load_plugin(*manifest, options_.plugin_dir, host, options_.init_timeout);
       }
       std::vector<std::shared_ptr<ToolEntry>> entries;
       for (const auto& t : plugin->manifest().tools) {

@@ -18,6 +18,7 @@
 // a taskSupport other than "forbidden").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -108,6 +109,9 @@ struct RegistryOptions {
   // Per plugin name: the config its init gets instead of the manifest's (the policy's
   // plugins.config), applied after the signature check, which covers the manifest as signed.
   std::map<std::string, boost::json::object> configs;
+  // How long a plugin's init may run before the plugin is given up on (plugin_loader.hpp);
+  // zero waits for ever.
+  std::chrono::milliseconds init_timeout{30'000};
 };
 
 class ToolRegistry {

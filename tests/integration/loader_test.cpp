@@ -160,14 +160,14 @@ TEST_F(Loader, APluginThatCrashesTheProcessIsNamedOnStderr) {
   // In-process plugins cannot be survived, but the operator learns which tool it was.
   copy_plugin(fixture_plugin_dir(), plugins, "fx_crash");
   write_text(dir.file("policy.json"), anonymous_policy(plugins));
-  for (const std::string how : {"segv", "abort", "exit"}) {
+  for (const std::string how : {"segv", "abort", "exit", "overflow"}) {
     McpProcess p({{"serve", "--config", dir.file("policy.json")}});
     p.initialize();
     p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
                              {"params", {{"name", "crash"}, {"arguments", {{"how", how}}}}}});
     p.wait_exit(std::chrono::seconds(10));
     std::string expected = how == "exit" ? "toolgate: plugin fx_crash called exit() while it ran crash"
-                                         : std::string("toolgate: fatal ") + (how == "segv" ? "SIGSEGV" : "SIGABRT") +
+                                         : std::string("toolgate: fatal ") + (how == "abort" ? "SIGABRT" : "SIGSEGV") +
                                                " while plugin fx_crash ran crash";
     EXPECT_NE(p.stderr_text().find(expected), std::string::npos) << how << ":\n" << p.stderr_text();
   }
@@ -190,6 +190,40 @@ TEST_F(Loader, AnInitThatDoesNotReturnIsNamedOnStderr) {
   ::close(writer);
   p.initialize();
   EXPECT_EQ(text_of(p.call_tool("slow_ready")), "ready");
+}
+
+TEST_F(Loader, AnInitThatDoesNotReturnIsGivenUpOnAfterTheTimeout) {
+  // The rest of the plugins serve; the stuck plugin is not retried while its init still runs,
+  // and loads on the next reload once it has returned.
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_slow_init");
+  std::string fifo = dir.file("init.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  write_text(dir.file("policy.json"),
+             "{\"plugins\":{\"directory\":\"" + plugins + "\",\"watch\":false,\"initTimeoutMs\":300,"
+             "\"config\":{\"fx_slow_init\":{\"fifo\":\"" + fifo + "\"}}},"
+             "\"identity\":{\"anonymous\":{\"tenant\":\"t\",\"scopes\":[\"*\"]}}}");
+  McpProcess p({{"serve", "--config", dir.file("policy.json")}});
+  p.initialize();
+  EXPECT_EQ(text_of(p.call_tool("echo", {{"text", "up"}})), "up");
+  EXPECT_NE(p.stderr_text().find("plugin fx_slow_init (manifest " + plugins +
+                                 "/fx_slow_init.json): init did not return within 300 ms (plugins.initTimeoutMs)"),
+            std::string::npos)
+      << p.stderr_text();
+  json::value listed = p.request("tools/list");
+  EXPECT_EQ(json::serialize(listed).find("slow_ready"), std::string::npos) << json::serialize(listed);
+
+  ASSERT_TRUE(p.reload_by_sighup()) << p.stderr_text();  // still stuck: refused at once, no second init
+  EXPECT_TRUE(p.await_stderr("from an earlier load that was given up on has still not returned")) << p.stderr_text();
+
+  int writer = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);  // lets the abandoned init return
+  ASSERT_GE(writer, 0);
+  ::close(writer);
+  ASSERT_TRUE(p.await_stderr("init returned after loading had given up on it; shutting the plugin down and unloading it"))
+      << p.stderr_text();
+  ASSERT_EQ(::unlink(fifo.c_str()), 0);
+  write_text(fifo, "");  // the next init reads an empty file and returns at once
+  ASSERT_TRUE(p.reload_by_sighup()) << p.stderr_text();
+  EXPECT_EQ(text_of(p.call_tool("slow_ready")), "ready") << p.stderr_text();
 }
 
 TEST_F(Loader, LibraryToolsDifferFromManifest) {

@@ -95,7 +95,7 @@ const char* kEveryField[] = {R"({
   "$schema": "policy.schema.json",
   "plugins": { "directory": "plugins", "manifestDirectory": "manifests", "requireSigned": true,
                "trustedPublishers": [{"name": "acme", "key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}],
-               "pinsFile": "pins.json", "onDefinitionChange": "warn",
+               "pinsFile": "pins.json", "onDefinitionChange": "warn", "initTimeoutMs": 0,
                "config": { "echo": { "greeting": "hi" } } },
   "server": { "maxMessageBytes": 2048, "workers": 2, "defaultTimeoutMs": 1000, "shutdownGraceMs": 0,
               "clientRequestTimeoutMs": 5, "logLevel": "warn", "toolsPageSize": 10, "instructions": "hi",

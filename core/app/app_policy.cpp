@@ -1,5 +1,7 @@
 #include "app/app_policy.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -77,12 +79,7 @@ AppPolicy::AppPolicy(const Config& config, std::string credential, const AppPoli
     // The caller's own credential is scrubbed wherever it appears, even pasted into arguments.
     // In the form the authenticator accepts it, so a key given with a trailing newline is still
     // found in an argument that quotes it without one.
-    if (std::string key = normalise_credential(credential); !key.empty()) {
-      parts_->audit->redactor()->add_literal(key);
-      // An API key's id is public (keys list, error texts), so its secret half alone is as good
-      // as the whole key.
-      if (auto api_key = parse_api_key(key)) parts_->audit->redactor()->add_literal(api_key->secret);
-    }
+    for (std::string& secret : credential_secrets(credential)) parts_->audit->redactor()->add_literal(std::move(secret));
     // At start-up a sink that cannot be opened is not fatal: calls are refused (fail closed)
     // until it works again, and the log recovers by itself. A reload that would swap a working
     // audit trail for one that does not work is refused instead: the running policy stays.

@@ -31,6 +31,7 @@ SessionHost::SessionHost(const CliOptions& cli, int protocol_fd) {
   config_ = std::make_unique<Config>(std::move(*config));
   setup_stderr_logging(config_->server.log_level);
   credential_ = take_credential(*config_);
+  scrub_credential_from_logs(credential_);
 
   try {
     policy_ = std::make_unique<LivePolicy>(std::make_shared<AppPolicy>(*config_, credential_));

@@ -84,13 +84,14 @@ void AuditLog::scrub(AuditEntry& e) {
   for (auto [field, bytes] : {std::pair{&e.error_message, kErrorMessageBytes}, std::pair{&e.tool, kCallerFieldBytes},
                               std::pair{&e.client_name, kCallerFieldBytes}, std::pair{&e.client_version, kCallerFieldBytes},
                               std::pair{&e.job_id, kCallerFieldBytes}, std::pair{&e.consent_id, kCallerFieldBytes}}) {
-    cap(*field, bytes);
+    // Redacted before it is cut: a cut could leave only part of a secret to be recognised.
     redactor_->redact_string(*field);
+    cap(*field, bytes);
   }
   if (e.request_id.is_string()) {
     std::string id(e.request_id.get_string());
-    cap(id, kCallerFieldBytes);
     redactor_->redact_string(id);
+    cap(id, kCallerFieldBytes);
     e.request_id = id;
   }
 }

@@ -117,6 +117,13 @@ Redactor::Redactor(const std::vector<std::string>& keys, const std::vector<std::
 
 Redactor::Redactor() : Redactor(default_redact_keys(), default_redact_patterns()) {}
 
+// A literal is found by its first kLiteralHeadBytes and replaced as far as it matches: text cut
+// to a length (an audit field's cap, a shown tool name) may end inside the secret, and what is
+// left of it must not be written either.
+std::string_view Redactor::literal_head(std::string_view literal) {
+  return literal.substr(0, std::min(literal.size(), kLiteralHeadBytes));
+}
+
 void Redactor::add_literal(std::string secret) {
   if (secret.size() < 4) return;
   std::unique_lock lock(literals_mu_);
@@ -144,7 +151,7 @@ bool Redactor::may_need_redaction(std::string_view text) const {
   if (any_literals_.load(std::memory_order_acquire)) {
     std::shared_lock lock(literals_mu_);
     for (const auto& lit : literals_)
-      if (text.find(lit) != std::string_view::npos) return true;
+      if (text.find(literal_head(lit)) != std::string_view::npos) return true;
   }
   if (untriggered_pattern_) return true;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -172,8 +179,12 @@ std::string Redactor::redact_possible(std::string_view text) const {
   {
     std::shared_lock lock(literals_mu_);
     for (const auto& lit : literals_) {
-      for (std::size_t at = out.find(lit); at != std::string::npos; at = out.find(lit, at + kRedactedMark.size()))
-        out.replace(at, lit.size(), kRedactedMark);
+      std::string_view head = literal_head(lit);
+      for (std::size_t at = out.find(head); at != std::string::npos; at = out.find(head, at + kRedactedMark.size())) {
+        std::size_t n = head.size();
+        while (n < lit.size() && at + n < out.size() && out[at + n] == lit[n]) ++n;
+        out.replace(at, n, kRedactedMark);
+      }
     }
   }
   std::string lowered;  // for trigger checks; rebuilt after a replacement

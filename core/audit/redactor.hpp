@@ -1,7 +1,8 @@
 // Scrubs secrets out of JSON values and text before anything is written: audit inputs, stderr
 // diagnostics, tap output. Three rules, applied in this order:
 //  1. literals: every occurrence of a registered secret string (the caller's own credential) is
-//     replaced wherever it appears inside a string;
+//     replaced wherever it appears inside a string, and so is any piece of it at least 24 bytes
+//     long that starts where the secret starts (what is left when text is cut to a length);
 //  2. secret-like keys: an object member whose key, lower-cased with every character outside
 //     [a-z0-9] removed, CONTAINS one of the configured names (normalised the same way) has its
 //     whole value replaced, objects and arrays included (null stays null). So "api_key" also
@@ -70,6 +71,8 @@ class Redactor {
     bool has_secret_group;
     std::vector<std::string> triggers;  // built-in patterns only: cheap pre-check words
   };
+  static constexpr std::size_t kLiteralHeadBytes = 24;
+  static std::string_view literal_head(std::string_view literal);
   static bool apply(const Pattern& p, std::string& text);
   bool may_need_redaction(std::string_view text) const;
   void redact_keys(boost::json::object& o) const;

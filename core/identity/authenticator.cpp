@@ -1,5 +1,7 @@
 #include "identity/authenticator.hpp"
 
+#include <algorithm>
+
 #include "identity/api_keys.hpp"
 #include "identity/jwks.hpp"
 
@@ -24,6 +26,20 @@ std::string normalise_credential(std::string credential) {
   credential.erase(0, credential.find_first_not_of(ws));
   credential.erase(credential.find_last_not_of(ws) + 1);
   return credential;
+}
+
+std::vector<std::string> credential_secrets(const std::string& credential) {
+  std::vector<std::string> out;
+  std::string key = normalise_credential(credential);
+  if (key.empty()) return out;
+  out.push_back(key);
+  if (auto api_key = parse_api_key(key)) out.push_back(api_key->secret);
+  if (std::count(key.begin(), key.end(), '.') == 2) {
+    std::size_t sig = key.rfind('.');
+    out.push_back(key.substr(0, sig));
+    out.push_back(key.substr(sig + 1));
+  }
+  return out;
 }
 
 Authenticator::Authenticator(IdentityConfig config, std::string credential) : config_(std::move(config)) {

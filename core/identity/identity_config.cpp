@@ -1,4 +1,5 @@
 #include "identity/identity_config.hpp"
+#include "policy/principal.hpp"
 
 namespace toolgate {
 
@@ -69,6 +70,7 @@ IdentityConfig parse_identity_config(JsonObjectReader& r, const std::filesystem:
   if (anon.present()) {
     AnonymousConfig a;
     a.tenant = non_empty(anon, "tenant", false).value_or("anonymous");
+    if (auto problem = principal_name_problem(a.tenant)) anon.errors().add(anon.child_path("tenant"), *problem);
     auto scopes = anon.string_array("scopes");
     a.scopes = scopes.value_or(std::vector<std::string>{});
     for (std::size_t i = 0; i < a.scopes.size(); ++i)

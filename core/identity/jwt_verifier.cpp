@@ -1,4 +1,5 @@
 #include "identity/jwt_verifier.hpp"
+#include "policy/principal.hpp"
 
 #include "identity/base64url.hpp"
 #include "identity/jws_signature.hpp"
@@ -228,16 +229,11 @@ JwtResult JwtVerifier::verify(std::string_view token) const {
     return fail("invalid JWT: no " + json_quoted(config_.tenant_claim) +
                 " claim (identity.jwt.tenantClaim) and identity.jwt.defaultTenant is not set");
   }
-  // A NUL or other control character would make one name read differently in different places:
-  // the policy compares whole strings, while a plugin gets a C string cut at the first NUL. So a
-  // tenant "acme\u0000x" would escape acme's rules yet reach acme's data.
+  // Names that read differently in different places (principal_name_problem) are refused.
   for (const auto& [claim, value] : {std::pair{&config_.subject_claim, &*subject},
                                      std::pair{&config_.tenant_claim, &t.principal.tenant}})
-    if (auto bad = std::find_if(value->begin(), value->end(),
-                                [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-        bad != value->end())
-      return fail("invalid JWT: the " + json_quoted(*claim) + " claim contains a control character (byte " +
-                  std::to_string(static_cast<unsigned char>(*bad)) + ")");
+    if (auto problem = principal_name_problem(*value))
+      return fail("invalid JWT: the " + json_quoted(*claim) + " claim " + *problem);
   if (!read_scopes(*claims, t.principal.scopes, why)) return fail(why);
   t.principal.subject = *subject;
   t.principal.credential_kind = "jwt";

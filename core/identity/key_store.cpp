@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace toolgate {
@@ -18,6 +19,7 @@ void fill_stamp(const struct stat& st, auto& stamp) {
   stamp.size = st.st_size;
   stamp.mtime_sec = st.st_mtim.tv_sec;
   stamp.mtime_nsec = st.st_mtim.tv_nsec;
+  stamp.mode = st.st_mode;
 }
 
 }  // namespace
@@ -52,6 +54,16 @@ std::shared_ptr<const KeyStore::Snapshot> KeyStore::load(Stamp& stamp) {
   ::close(fd);
   if (!read_ok) {
     snap->error = prefix + "cannot read file: " + std::strerror(saved);
+    return snap;
+  }
+  // Whoever can write the file can give themselves any key: like ssh with authorized_keys, a
+  // file other users may write is not trusted at all (fail closed).
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    snap->error = "keys file " + path_ + " is not used: it is writable by " +
+                  ((st.st_mode & S_IWOTH) ? "every user" : "its group") + " (mode " + mode +
+                  "), so anyone who can write it could add a key; run chmod go-w " + path_;
     return snap;
   }
   JsonErrors errors;

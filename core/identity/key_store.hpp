@@ -49,6 +49,7 @@ class KeyStore {
     off_t size = -1;
     long mtime_sec = 0;
     long mtime_nsec = 0;
+    mode_t mode = 0;  // a chmod that makes the file safe (or unsafe) counts as a change
     bool operator==(const Stamp&) const = default;
   };
 

@@ -1,4 +1,5 @@
 #include "identity/keys_command.hpp"
+#include "policy/principal.hpp"
 
 #include "identity/api_keys.hpp"
 #include "identity/keys_file.hpp"
@@ -106,6 +107,9 @@ int create(const Args& a, const std::string& path, SysTime now, std::ostream& ou
   for (const char* required : {"subject", "tenant", "scopes"})
     if (!a.options.count(required) || a.options.at(required).empty())
       return usage(err, std::string("create needs --") + required);
+  for (const char* name : {"subject", "tenant"})
+    if (auto problem = principal_name_problem(a.options.at(name)))
+      return usage(err, std::string("--") + name + " " + *problem);
   std::vector<std::string> scopes = split_scopes(a.options.at("scopes"));
   for (const auto& s : scopes)
     if (s.empty()) return usage(err, "--scopes must be a comma-separated list of non-empty scopes, e.g. dns.read,dns.write");

@@ -1,4 +1,5 @@
 #include "identity/keys_file.hpp"
+#include "policy/principal.hpp"
 
 #include "identity/api_keys.hpp"
 #include "util/digest.hpp"
@@ -38,10 +39,15 @@ std::optional<SysTime> read_time(JsonObjectReader& r, const std::string& key) {
   return t;
 }
 
-std::optional<std::string> read_non_empty(JsonObjectReader& r, const std::string& key) {
+// A subject or tenant: present, not empty, no control characters (principal_name_problem).
+std::optional<std::string> read_name(JsonObjectReader& r, const std::string& key) {
   auto s = r.string(key, true);
   if (s && s->empty()) {
     r.errors().add(r.child_path(key), "must not be empty");
+    return std::nullopt;
+  }
+  if (auto problem = s ? principal_name_problem(*s) : std::nullopt) {
+    r.errors().add(r.child_path(key), *problem);
     return std::nullopt;
   }
   return s;
@@ -61,8 +67,8 @@ ApiKeyRecord read_record(JsonObjectReader& r) {
     else
       r.errors().add(r.child_path("hash"), "expected \"sha256:\" followed by 64 lower-case hex characters");
   }
-  k.subject = read_non_empty(r, "subject").value_or("");
-  k.tenant = read_non_empty(r, "tenant").value_or("");
+  k.subject = read_name(r, "subject").value_or("");
+  k.tenant = read_name(r, "tenant").value_or("");
   k.scopes = r.string_array("scopes", true).value_or(std::vector<std::string>{});
   k.created = read_time(r, "created");
   k.expires = read_time(r, "expires");

@@ -194,7 +194,8 @@ void ToolCall::deliver(json::object result, const json::value& rpc_error, bool r
   // The JSON-RPC error to answer with instead of a result, if any.
   json::value error = recorded ? rpc_error : json::value();
   if (!recorded) {
-    spdlog::error("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
+    // The condition itself is logged once by the audit log, not once per refused call.
+    spdlog::debug("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
     std::string message = admitted_ ? "the result is withheld because the audit trail could not be written: " + why
                                     : "the call was refused because the audit trail cannot be written: " + why;
     result = error_result("internal", message);

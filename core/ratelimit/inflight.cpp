@@ -43,7 +43,8 @@ InFlightGuard InFlightLimiter::acquire(const std::string& key, const std::string
   if (n >= *max_) {
     if (n == 0) running_.erase(key);
     g.message_ = "too many calls in flight for " + who + " (limit " + std::to_string(*max_) +
-                 " at a time); retry after 1 s";
+                 " at a time); retry once one of them has ended (a call past its timeout still counts until "
+                 "its plugin returns)";
     return g;
   }
   ++n;

@@ -138,9 +138,20 @@ std::string describe(const RateLimit& limit) {
   return "burst " + std::to_string(limit.burst) + ", " + rate + "/s";
 }
 
+// Only the settings the store is built from: onStoreError is the limiter's decision, and a
+// memory store has no path, slots or timeout.
 bool same_store(const RateLimitConfig& a, const RateLimitConfig& b) {
-  return a.store == b.store && a.idle_expiry_seconds == b.idle_expiry_seconds && a.host_store_path == b.host_store_path &&
-         a.host_store_slots == b.host_store_slots && a.store_timeout_ms == b.store_timeout_ms && a.fail_open == b.fail_open;
+  if (a.store != b.store || a.idle_expiry_seconds != b.idle_expiry_seconds) return false;
+  switch (a.store_kind) {
+    case StoreKind::memory:
+      return true;
+    case StoreKind::host:
+      return a.host_store_path == b.host_store_path && a.host_store_slots == b.host_store_slots &&
+             a.store_timeout_ms == b.store_timeout_ms;
+    case StoreKind::redis:
+      return a.store_timeout_ms == b.store_timeout_ms;
+  }
+  return false;
 }
 
 }  // namespace toolgate

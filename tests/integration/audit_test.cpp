@@ -224,6 +224,43 @@ TEST(Audit, CredentialIsScrubbedFromEveryFieldTheCallerControls) {
   EXPECT_EQ(all[1].at("tool"), "[REDACTED]");
 }
 
+TEST(Audit, ACredentialCutByAFieldCapIsScrubbedAndStderrKeepsOneLinePerEvent) {
+  // Fields are capped at 256 bytes: a key placed to straddle the cap must not leave its first
+  // part in the file. stderr quotes the client's name: no key there either, and no forged line.
+  TempDir dir;
+  std::string key = policy_with_api_key(dir, "echo.read");
+  ASSERT_FALSE(key.empty());
+  const std::string secret_start = key.substr(key.rfind('_') + 1, 8);
+  const std::string pad(256 - 40, 'A');  // 40 bytes of the key stay inside the cap
+  const std::string forged = "ok\ntoolgate 2026-01-01T00:00:00.000 critical: FORGED ";
+  McpProcess p({{"serve", "--config", dir.file("policy.json")}, {{"TOOLGATE_TOKEN", key}}});
+  p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
+                           {"params", {{"protocolVersion", "2025-06-18"}, {"capabilities", json::object()},
+                                       {"clientInfo", {{"name", forged + key}, {"version", pad + key}}}}}});
+  p.await_response(0);
+  p.send_json(json::object{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", pad + key}, {"method", "tools/call"},
+                           {"params", {{"name", "echo"}, {"arguments", {{"text", "a"}}}}}});
+  p.await_response(json::value(pad + key));
+  p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
+                           {"params", {{"name", pad + key}, {"arguments", json::object()}}}});
+  p.await_response(2);
+  p.close_stdin();
+  p.wait_exit(std::chrono::seconds(5));
+  std::string file = read_text(dir.file("audit/audit.jsonl"));
+  EXPECT_EQ(file.find(secret_start), std::string::npos) << "part of the credential reached the audit file:\n" << file;
+  auto all = audit_entries(dir.file("audit"));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].at("requestId"), json::value(pad + "[REDACTED]"));
+  EXPECT_EQ(all[1].at("tool"), json::value(pad + "[REDACTED]"));
+  std::string err = p.stderr_text();
+  EXPECT_EQ(err.find(secret_start), std::string::npos) << "part of the credential reached stderr:\n" << err;
+  EXPECT_EQ(err.find("\ntoolgate 2026-01-01T00:00:00.000 critical: FORGED"), std::string::npos) << err;
+  EXPECT_NE(err.find("session: client ok\\ntoolgate 2026-01-01T00:00:00.000 critical: FORGED [REDACTED]"),
+            std::string::npos)
+      << err;
+}
+
 TEST(Audit, HugeInputsAreRecordedAsTheirSizeAndDigest) {
   // Every call gets an entry, refused ones too, so without a bound a few huge calls would push
   // older entries out of the rotating files.

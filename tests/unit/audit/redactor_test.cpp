@@ -138,6 +138,19 @@ TEST(Redactor, LiteralCredentialScrubbedEverywhere) {
             json::parse(R"({"args": ["--key=[REDACTED]"], "note": "abc"})"));
 }
 
+TEST(Redactor, APieceOfACredentialCutShortIsScrubbedToo) {
+  // Text cut to a length (an audit field's cap) may end inside the credential: what is left of it
+  // is scrubbed as long as it is at least 24 bytes from the credential's start.
+  Redactor r;
+  const std::string credential = "tgk_0123456789ab_" + std::string("f00dfeedcafebabe0123456789abcdef");
+  r.add_literal(credential);
+  EXPECT_EQ(r.redact_text("id " + credential.substr(0, 40) + "..."), "id [REDACTED]...");
+  EXPECT_EQ(r.redact_text("x" + credential.substr(0, 24)), "x[REDACTED]");
+  EXPECT_EQ(r.redact_text("key id " + credential.substr(0, 17) + " is public"), "key id " + credential.substr(0, 17) + " is public");
+  // A whole credential followed by more text is replaced whole, and only it.
+  EXPECT_EQ(r.redact_text(credential + "0"), "[REDACTED]0");
+}
+
 TEST(Redactor, SecretsInObjectKeysAreRedactedWithoutLosingMembers) {
   Redactor r;
   const std::string credential = "tgk_live_Zq81bWm0cX";

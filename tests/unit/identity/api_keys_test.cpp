@@ -90,6 +90,16 @@ TEST(KeysFile, DuplicateIdsNameBothEntries) {
             "$.keys[1].id: duplicate id \"0123456789ab\" (also at $.keys[0])");
 }
 
+TEST(KeysFile, ControlCharactersInNamesAreErrors) {
+  // "acme\u0000x" would escape acme's rules in the policy yet read as "acme" to a plugin.
+  EXPECT_EQ(load_error(R"({"version": 1, "keys": [{"id": "0123456789ab", "hash": ")" + kHash +
+                       R"(", "subject": "alice", "tenant": "acme\u0000x", "scopes": []}]})"),
+            "$.keys[0].tenant: contains a control character (byte 0)");
+  EXPECT_EQ(load_error(R"({"version": 1, "keys": [{"id": "0123456789ab", "hash": ")" + kHash +
+                       R"(", "subject": "eve\nforged", "tenant": "acme", "scopes": []}]})"),
+            "$.keys[0].subject: contains a control character (byte 10)");
+}
+
 TEST(KeysFile, UnknownFieldsAreErrors) {
   EXPECT_EQ(load_error(one_key(R"(, "secret": "oops")")), "$.keys[0].secret: unknown field");
   EXPECT_EQ(load_error(R"({"version": 1, "keys": [], "extra": 1})"), "$.extra: unknown field");

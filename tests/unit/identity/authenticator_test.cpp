@@ -53,6 +53,14 @@ class AuthenticatorTest : public ::testing::Test {
   NewApiKey key_;
 };
 
+TEST(CredentialSecrets, EveryPieceTheCredentialCouldBeRebuiltFrom) {
+  EXPECT_EQ(credential_secrets("  \n"), std::vector<std::string>{});
+  const std::string key = "tgk_0123456789ab_" + std::string(64, 'c');
+  EXPECT_EQ(credential_secrets(key + "\n"), (std::vector<std::string>{key, std::string(64, 'c')}));
+  EXPECT_EQ(credential_secrets("eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"),
+            (std::vector<std::string>{"eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl", "eyJhbGciOi.eyJzdWIiOi", "c2lnbmF0dXJl"}));
+}
+
 TEST_F(AuthenticatorTest, NoCredentialSaysHowToSupplyOne) {
   Authenticator a(config(), "");
   AuthResult r = a.authenticate(t0());

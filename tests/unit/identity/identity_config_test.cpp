@@ -21,6 +21,11 @@ Parsed parse(const std::string& text) {
   return p;
 }
 
+TEST(IdentityConfig, AnonymousTenantWithAControlCharacterIsAnError) {
+  Parsed p = parse(R"({"identity": {"anonymous": {"tenant": "pub\u0007lic", "scopes": ["docs.read"]}}})");
+  EXPECT_EQ(p.errors.joined(), "$.identity.anonymous.tenant: contains a control character (byte 7)");
+}
+
 TEST(IdentityConfig, DefaultsWhenAbsent) {
   Parsed p = parse("{}");
   EXPECT_TRUE(p.errors.empty()) << p.errors.joined();

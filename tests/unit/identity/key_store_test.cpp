@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <thread>
 
@@ -50,6 +52,21 @@ TEST_F(KeyStoreTest, ValidKeyYieldsPrincipal) {
   EXPECT_EQ(c.principal.scopes, std::vector<std::string>{"dns.read"});
   EXPECT_EQ(c.principal.credential_kind, "api_key");
   EXPECT_EQ(c.principal.credential_id, key_.id);
+}
+
+TEST_F(KeyStoreTest, AFileOthersMayWriteIsNotUsed) {
+  // Whoever can write the keys file can give themselves a key: fail closed, say how to fix it,
+  // and use the file again as soon as it is made private (a chmod alone is a change).
+  KeyStore store(path_);
+  ASSERT_EQ(::chmod(path_.c_str(), 0666), 0);
+  KeyCheck c = store.check(key_.key, t0());
+  EXPECT_FALSE(c.ok);
+  EXPECT_EQ(c.reason, "keys file " + path_ + " is not used: it is writable by every user (mode 0666), so anyone who "
+                      "can write it could add a key; run chmod go-w " + path_);
+  ASSERT_EQ(::chmod(path_.c_str(), 0620), 0);
+  EXPECT_NE(store.check(key_.key, t0()).reason.find("writable by its group (mode 0620)"), std::string::npos);
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  EXPECT_TRUE(store.check(key_.key, t0()).ok);
 }
 
 TEST_F(KeyStoreTest, WrongSecretIsRefused) {

@@ -102,6 +102,14 @@ TEST_F(KeysCommandTest, RevokeThenAuthenticateFails) {
   EXPECT_EQ(run({"revoke", "--keys-file", path_, id}).out, "Key " + id + " was already revoked.\n");
 }
 
+TEST_F(KeysCommandTest, CreateRefusesControlCharactersInNames) {
+  CliRun r = run({"create", "--keys-file", path_, "--subject", "eve\nforged", "--tenant", "acme", "--scopes", "x"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--subject contains a control character (byte 10)"), std::string::npos) << r.err;
+  r = run({"create", "--keys-file", path_, "--subject", "eve", "--tenant", std::string("acme\x01"), "--scopes", "x"});
+  EXPECT_NE(r.err.find("--tenant contains a control character (byte 1)"), std::string::npos) << r.err;
+}
+
 TEST_F(KeysCommandTest, RevokeUnknownIdFails) {
   create_key("alice");
   CliRun r = run({"revoke", "--keys-file", path_, "ffffffffffff"});

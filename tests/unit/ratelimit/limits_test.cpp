@@ -65,6 +65,24 @@ TEST(RateLimitConfig, ReadsEveryField) {
   EXPECT_EQ(c.store_timeout_ms, 150);
 }
 
+TEST(RateLimitConfig, SameStoreComparesOnlyWhatTheStoreIsBuiltFrom) {
+  // A reload keeps the buckets unless the store itself changes; onStoreError is the limiter's.
+  auto config = [](const std::string& text) { return *parse(text).config; };
+  RateLimitConfig memory = config("{}");
+  EXPECT_TRUE(same_store(memory, config(R"({"onStoreError": "open"})")));
+  EXPECT_TRUE(same_store(memory, config(R"({"hostStorePath": "/tmp/other", "storeTimeoutMs": 999})")));
+  EXPECT_FALSE(same_store(memory, config(R"({"idleExpirySeconds": 601})")));
+  EXPECT_FALSE(same_store(memory, config(R"({"store": "host"})")));
+  RateLimitConfig host = config(R"({"store": "host", "hostStorePath": "/tmp/a"})");
+  EXPECT_TRUE(same_store(host, config(R"({"store": "host", "hostStorePath": "/tmp/a", "onStoreError": "open"})")));
+  EXPECT_FALSE(same_store(host, config(R"({"store": "host", "hostStorePath": "/tmp/b"})")));
+  EXPECT_FALSE(same_store(host, config(R"({"store": "host", "hostStorePath": "/tmp/a", "hostStoreSlots": 64})")));
+  RateLimitConfig redis = config(R"({"store": "redis://127.0.0.1:7000"})");
+  EXPECT_TRUE(same_store(redis, config(R"({"store": "redis://127.0.0.1:7000", "hostStorePath": "/tmp/x"})")));
+  EXPECT_FALSE(same_store(redis, config(R"({"store": "redis://127.0.0.1:7000", "storeTimeoutMs": 50})")));
+  EXPECT_FALSE(same_store(redis, config(R"({"store": "redis://127.0.0.1:7001"})")));
+}
+
 TEST(RateLimitConfig, StoreKinds) {
   EXPECT_EQ(parse(R"({"store": "host"})").config->store_kind, StoreKind::host);
   Parsed r = parse(R"({"store": "redis://cache.internal"})");

@@ -178,7 +178,8 @@ TEST_P(RateLimiterTest, InFlightCap) {
   EXPECT_EQ(d.limit, "inflight");
   EXPECT_EQ(d.retry_after_seconds, 1);
   EXPECT_EQ(d.message,
-            "too many calls in flight for alice@example.com in tenant acme (limit 2 at a time); retry after 1 s");
+            "too many calls in flight for alice@example.com in tenant acme (limit 2 at a time); retry once one of them has ended (a call past its "
+            "timeout still counts until its plugin returns)");
   EXPECT_TRUE(rl.acquire_inflight(principal("bob"))) << "other principals are not affected";
   a.release();
   InFlightGuard again = rl.acquire_inflight(alice);

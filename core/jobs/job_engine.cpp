@@ -65,6 +65,34 @@ void JobEngine::set_observer(Observer observer) {
 }
 
 std::size_t JobEngine::recover() {
+  std::size_t failed = recover_once();
+  arm_sweep();
+  return failed;
+}
+
+// The periodic sweep runs on the deadline watch's thread: a store that is busy (another process
+// holding SQLite's write lock past the busy timeout) or full must not end the process. It is
+// logged and tried again next interval.
+void JobEngine::sweep() {
+  try {
+    recover_once();
+  } catch (const std::exception& e) {
+    spdlog::error("jobs: the periodic clean-up of the job store failed: {}; trying again in {} ms", e.what(),
+                  config_.poll_interval_ms);
+  }
+  arm_sweep();
+}
+
+void JobEngine::arm_sweep() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sweep_timer_) watch_.cancel(*sweep_timer_);
+  sweep_timer_.reset();
+  if (!stopping_)
+    sweep_timer_ = watch_.add(std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.poll_interval_ms),
+                              [this] { sweep(); });
+}
+
+std::size_t JobEngine::recover_once() {
   std::int64_t now = now_epoch_ms();
   std::size_t failed = 0;
   for (const std::string& owner : store_->running_owners(lock_->id())) {
@@ -89,12 +117,6 @@ std::size_t JobEngine::recover() {
   store_->purge_expired(now);
   lock_->sweep();
   if (failed) spdlog::warn("jobs: {} job(s) were running when their toolgate process ended; marked failed", failed);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (sweep_timer_) watch_.cancel(*sweep_timer_);
-  sweep_timer_.reset();
-  if (!stopping_)
-    sweep_timer_ = watch_.add(std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.poll_interval_ms),
-                              [this] { recover(); });
   return failed;
 }
 
@@ -154,9 +176,17 @@ JobStarted JobEngine::start(JobStart req) {
       out.error_message = "the server is shutting down and starts no new jobs";
       return out;
     }
-    store_->purge_expired(rec.created_ms);
     std::int64_t running = 0;
-    if (!store_->insert_if_under_cap(rec, config_.max_concurrent_per_principal, running)) {
+    bool inserted = false;
+    try {
+      store_->purge_expired(rec.created_ms);
+      inserted = store_->insert_if_under_cap(rec, config_.max_concurrent_per_principal, running);
+    } catch (const std::exception& e) {  // busy past the timeout, full, unwritable: refuse, keep serving
+      out.error_code = "internal";
+      out.error_message = std::string("the job could not be recorded, so it was not started: ") + e.what();
+      return out;
+    }
+    if (!inserted) {
       out.error_code = "job_limit";
       out.error_message = "you already have " + std::to_string(running) + " running job(s), the most this server allows (jobs.maxConcurrentPerPrincipal = " +
                           std::to_string(config_.max_concurrent_per_principal) +
@@ -205,6 +235,8 @@ JobEngine::CancelResult JobEngine::cancel(const Principal& who, const std::strin
     if (run) {
       run->cancel();  // the plugin sees is_cancelled() from now on
       changed = conclude(run, out);
+      // Its slot is free now; a plugin slow to stop must not keep a worker from the next job.
+      run->lend_stand_in_if_stuck();
     } else {
       JobEvent ev;  // another process runs it (or ran it and is gone): end it in the store
       ev.job = *rec;
@@ -256,13 +288,20 @@ bool JobEngine::when_terminal(const Principal& who, const std::string& id, Termi
 
 void JobEngine::recheck(const std::string& id) {
   // A job another process runs finishes there; look at the store again every poll interval.
-  std::optional<JobRecord> rec = store_->get(id, now_epoch_ms());
+  std::optional<JobRecord> rec;
+  bool looked = true;
+  try {
+    rec = store_->get(id, now_epoch_ms());
+  } catch (const std::exception& e) {  // a busy store: look again next interval
+    spdlog::error("jobs: could not look up job {}: {}", id, e.what());
+    looked = false;
+  }
   std::vector<TerminalCallback> waiters;
   {
     std::lock_guard<std::mutex> lock(mu_);
     rechecks_.erase(id);
     if (!waiters_.count(id)) return;  // already woken (e.g. cancelled from here)
-    if (rec && rec->status == JobStatus::Running) {
+    if (!looked || (rec && rec->status == JobStatus::Running)) {
       rechecks_[id] = watch_.add(std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.poll_interval_ms),
                                  [this, id] { recheck(id); });
       return;
@@ -300,6 +339,7 @@ bool JobEngine::conclude_event(JobEvent ev, JobOutcome out) {
   std::int64_t now = now_epoch_ms();
   std::vector<TerminalCallback> waiters;
   Observer observer;
+  bool ended_elsewhere = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     bool changed = false;
@@ -311,13 +351,31 @@ bool JobEngine::conclude_event(JobEvent ev, JobOutcome out) {
       spdlog::error("jobs: the end of job {} could not be saved: {}", ev.job.id, e.what());
       return false;
     }
-    if (!changed) return false;  // someone else (cancel, deadline, completion) got there first
-    if (auto d = deadlines_.find(ev.job.id); d != deadlines_.end()) {
-      watch_.cancel(d->second);
-      deadlines_.erase(d);
+    if (!changed) {
+      // Someone got there first. Here (cancel, deadline, completion), it woke the waiters; in
+      // another process (job_cancel or tasks/cancel there), nobody did: they get the job as
+      // stored (below, without the lock), or a pending tasks/result would never be answered.
+      waiters = take_waiters(ev.job.id);
+      ended_elsewhere = true;
+    } else {
+      if (auto d = deadlines_.find(ev.job.id); d != deadlines_.end()) {
+        watch_.cancel(d->second);
+        deadlines_.erase(d);
+      }
+      waiters = take_waiters(ev.job.id);
+      observer = observer_;
     }
-    waiters = take_waiters(ev.job.id);
-    observer = observer_;
+  }
+  if (ended_elsewhere) {
+    if (waiters.empty()) return false;
+    std::optional<JobRecord> stored;
+    try {
+      stored = store_->get(ev.job.id, now);
+    } catch (const std::exception& e) {
+      spdlog::error("jobs: could not look up job {}: {}", ev.job.id, e.what());
+    }
+    for (auto& w : waiters) w(stored);
+    return false;
   }
   ev.job.status = out.status;
   ev.job.result = std::move(out.result);

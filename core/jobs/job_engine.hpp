@@ -109,6 +109,11 @@ class JobEngine {
   // JobRun here too (another process's).
   bool conclude_event(JobEvent event, JobOutcome outcome);
   void expire(const std::string& id, std::int64_t timeout_ms);
+  // recover() without arming the next sweep; throws what the store throws.
+  std::size_t recover_once();
+  // The periodic recover_once(), which logs store errors instead of throwing, then re-arms.
+  void sweep();
+  void arm_sweep();
   void recheck(const std::string& id);
   // For a job this process runs: when the store says it ended (job_cancel in another process),
   // the plugin is told to stop. Re-armed every poll interval while the job runs here.
@@ -130,7 +135,7 @@ class JobEngine {
   std::unordered_map<std::string, std::uint64_t> deadlines_;
   std::unordered_map<std::string, std::uint64_t> rechecks_;  // timers looking at other processes' jobs
   std::unordered_map<std::string, std::uint64_t> ended_checks_;  // timers looking at this process's jobs
-  std::optional<std::uint64_t> sweep_timer_;  // the next recover()
+  std::optional<std::uint64_t> sweep_timer_;  // the next sweep()
   std::unordered_map<std::string, std::vector<TerminalCallback>> waiters_;
   std::condition_variable idle_;
   bool stopping_ = false;

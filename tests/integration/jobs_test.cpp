@@ -10,6 +10,8 @@
 
 #include "jobs_support.hpp"
 
+#include <sqlite3.h>
+
 using namespace toolgate::testing;
 namespace json = boost::json;
 
@@ -302,3 +304,24 @@ TEST_F(JobsFixture, StartPollsAndEndAreAuditedWithTheJobIdAndOneTrace) {
   EXPECT_FALSE(mine.front().at("traceId").as_string().empty());
   EXPECT_EQ(ends, 1u);
 }
+
+TEST_F(JobsFixture, ABusyJobStoreRefusesTheJobAndTheServerKeepsServing) {
+  // Another process holding SQLite's write lock past the store's busy timeout (an operator's
+  // sqlite3 session, a backup) used to end the process from the periodic sweep or a job start.
+  auto p = start(policy("test", "\"pollIntervalMs\":50"));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((state + "/jobs.sqlite3").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  json::object refused = p->call_tool("stepper", {{"channel", "busy"}, {"steps", 1}});
+  EXPECT_EQ(error_code(refused), "internal") << json::serialize(refused);
+  EXPECT_NE(text_of(refused).find("the job could not be recorded, so it was not started: job store"), std::string::npos)
+      << json::serialize(refused);
+  EXPECT_TRUE(p->await_stderr("jobs: the periodic clean-up of the job store failed", 1, std::chrono::seconds(15)))
+      << p->stderr_text();
+  ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  std::string id = start_stepper(*p, "after", 1);
+  step(*p, "after");
+  EXPECT_EQ(status_name(await_end(*p, id)), "complete");
+}
+

@@ -136,6 +136,23 @@ TEST_F(JobsFixture, TasksCancelReachesThePluginAndErrorsAreTheSpecs) {
             "tool stepper_required must be called as a task (its execution.taskSupport is \"required\"): add params.task");
 }
 
+TEST_F(JobsFixture, APendingTaskResultIsAnsweredWhenAnotherProcessCancelsTheTask) {
+  // Two processes share the state directory; B cancels the task A runs while A's client waits
+  // on tasks/result. The wait must end with the cancelled result, not hang for good.
+  std::string file = policy();
+  auto a = start(file, "2025-11-25", tasks_caps());
+  auto b = start(file, "2025-11-25", tasks_caps());
+  std::string id(task_call(*a, "x1").at("task").at("taskId").as_string());
+  json::value rid = send_async(*a, "result-x1", "tasks/result", {{"taskId", id}});
+  EXPECT_EQ(result_of(b->request("tasks/cancel", {{"taskId", id}})).at("status"), "cancelled");
+  EXPECT_EQ(text_of(a->call_tool("await_cancel", {{"channel", "x1"}})), "cancel seen");
+  json::value answer = a->await_response(rid);
+  ASSERT_TRUE(answer.as_object().contains("result")) << json::serialize(answer);
+  EXPECT_EQ(answer.at("result").at("_meta").at("io.modelcontextprotocol/related-task").at("taskId"), json::value(id))
+      << json::serialize(answer);
+  EXPECT_EQ(answer.at("result").at("isError"), true) << json::serialize(answer);
+}
+
 TEST_F(JobsFixture, TaskNegotiationHangsOnTheServersCapabilityNotTheClients) {
   // A client's own `tasks` capability says what it accepts as a receiver. One that only sends
   // task-augmented requests declares none, and still gets tasks and the tool-level rules.

@@ -2,6 +2,7 @@
 #include "app/policy_tool_names.hpp"
 
 #include "app/app_policy.hpp"
+#include "app/logging.hpp"
 #include "app/plugin_command.hpp"
 #include "app/policy_sections.hpp"
 #include "registry/host_api.hpp"
@@ -12,6 +13,9 @@
 namespace toolgate {
 
 int run_check(const CliOptions& cli, std::ostream& out) {
+  // The report goes to `out`; what the parts log besides (a plugin unloaded) is noise here, and
+  // warnings keep toolgate's own format.
+  setup_stderr_logging("warn");
   int problems = 0;
   JsonErrors errors;
   auto config = effective_config(cli, errors);
@@ -42,7 +46,13 @@ int run_check(const CliOptions& cli, std::ostream& out) {
   out << "identity, rate limits, audit:\n";
   try {
     AppPolicy policy(*config, "");
-    out << "  ok\n";
+    // `serve` would start with an audit trail it cannot write, then refuse every call.
+    if (std::string why; !policy.audit_ready(why)) {
+      out << "  ERROR " << why << " (every call would be refused: audit.failMode is \"closed\")\n";
+      ++problems;
+    } else {
+      out << "  ok\n";
+    }
   } catch (const std::exception& e) {
     // One problem per line, each prefixed with the file like the other sections' errors.
     std::string text = e.what();

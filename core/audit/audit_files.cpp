@@ -32,26 +32,34 @@ bool is_entry_line(std::string_view line, std::string* hash) {
 // Walks `text` backwards line by line until an entry; lines that are not entries are collected
 // (newest first) into `junk`. A window that starts mid-file has a partial first line that is
 // not looked at; then false means "read more".
+// An unterminated last line that looks like an entry is set aside in tail.unterminated_entry
+// (the writer checks its link before trusting it) and the walk goes on to the entry before it.
 bool walk_back(std::string_view text, bool starts_at_line, ChainTail& tail, std::vector<std::string>& junk) {
   std::size_t end = text.size();
+  bool unterminated = false;
   if (!text.empty() && text.back() == '\n') --end;
   else if (text.empty()) return false;
+  else unterminated = tail.needs_newline && !tail.unterminated_entry;
   for (;;) {
     std::size_t nl = end == 0 ? std::string_view::npos : text.rfind('\n', end - 1);
     if (nl == std::string_view::npos && !starts_at_line) return false;
     std::size_t from = nl == std::string_view::npos ? 0 : nl + 1;
     std::string_view line = text.substr(from, end - from);
     std::string hash;
-    if (is_entry_line(line, &hash)) {
+    if (unterminated && is_entry_line(line, nullptr)) {
+      tail.unterminated_entry = std::string(line);
+    } else if (is_entry_line(line, &hash)) {
       tail.last_hash = hash;
+      tail.last_entry = std::string(line);
       return true;
+    } else {
+      junk.emplace_back(line);
     }
-    junk.emplace_back(line);
+    unterminated = false;
     if (nl == std::string_view::npos) return false;
     end = nl;
   }
 }
-
 // The last `max` bytes of a file (all of it when smaller); `whole` tells which.
 std::optional<std::string> read_tail(const std::string& path, std::size_t max, bool& whole, std::string& error) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -138,6 +146,7 @@ std::optional<ChainTail> scan_chain_tail(const std::string& dir, std::string& er
     std::size_t before = junk.size();
     if (!walk_back(*text, whole, tail, junk) && !whole) {
       junk.resize(before);  // entries longer than the window: walk the whole file
+      if (it->index == 0) tail.unterminated_entry.reset();
       text = read_whole_file(it->path, error);
       if (!text) return std::nullopt;
       walk_back(*text, true, tail, junk);
@@ -146,7 +155,7 @@ std::optional<ChainTail> scan_chain_tail(const std::string& dir, std::string& er
   // junk is newest first. When audit.jsonl ends without a newline, its last line was walked
   // first: if that line is junk, it is junk.front(), and the torn write; an entry there would
   // have ended the walk with no junk at all.
-  if (!junk.empty() && tail.needs_newline) {
+  if (!junk.empty() && tail.needs_newline && !tail.unterminated_entry) {
     tail.junk.push_back(std::move(junk.front()));
     tail.stray_lines = junk.size() - 1;
   } else {

@@ -32,6 +32,7 @@ std::optional<std::string> read_whole_file(const std::string& path, std::string&
 
 struct ChainTail {
   std::optional<std::string> last_hash;  // hash of the newest complete entry, if any
+  std::string last_entry;                // that entry's line
   // The torn write after that entry: audit.jsonl's last line when it has no newline and is not
   // an entry (at most one), without "\n". Only this is recorded as torn: a crash leaves no
   // newline, so a complete line that is not an entry was put there by something else.
@@ -40,6 +41,10 @@ struct ChainTail {
   // chain goes on from the entry before them), so `audit verify` reports them.
   std::size_t stray_lines = 0;
   bool needs_newline = false;  // audit.jsonl does not end with a newline
+  // audit.jsonl's last line when it has no newline yet has an entry's shape: a crash between an
+  // entry and its newline, or a line someone appended. last_hash is then the entry before it; the
+  // writer adopts it only if it links to last_hash and its hash checks out, else it is torn junk.
+  std::optional<std::string> unterminated_entry;
 };
 // Reads backwards from the newest file to the newest complete entry. Only regular files are read.
 std::optional<ChainTail> scan_chain_tail(const std::string& dir, std::string& error);

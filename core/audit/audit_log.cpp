@@ -266,7 +266,7 @@ std::vector<AuditLog::Pending*> AuditLog::write_batch(std::vector<Pending*>& bat
   try {
     ok = sink_.acquire(state, error);
     if (ok && state.moved_on_to) last_hash_ = *state.moved_on_to;  // another process wrote
-    if (ok && state.scanned) after_scan(state.tail);
+    if (ok && state.scanned) after_scan(state.tail, state.lock_hash);
     if (ok)
       for (Pending* p : batch) {
         std::size_t start = batch_text_.size();
@@ -352,27 +352,51 @@ void AuditLog::chain_line(std::size_t start, AuditEntry* e) {
 }
 
 // Where does the chain continue, and is there damage to record first?
-void AuditLog::after_scan(const ChainTail& tail) {
+void AuditLog::after_scan(const ChainTail& tail, const std::optional<std::string>& lock_hash) {
   if (tail.stray_lines)
     spdlog::error("audit: {} complete line(s) after the newest entry in {} are not audit entries (a crash leaves "
                   "no such line: something else wrote them); the chain goes on from the entry before them and "
                   "`toolgate audit verify` reports them",
                   tail.stray_lines, config_.directory);
-  bool had_chain = !committed_hash_.empty();
-  if (tail.last_hash)
-    last_hash_ = *tail.last_hash;
+  // A chain existed if this process wrote one, or if the directory's lock file remembers one
+  // (the files were deleted while no toolgate ran): it then goes on from that hash after an
+  // audit_recovered entry, instead of silently starting afresh.
+  std::string known = !committed_hash_.empty() ? committed_hash_ : lock_hash.value_or("");
+  bool had_chain = !known.empty();
+  // A chain written with another key (hmacKeyFile added, removed or changed) cannot be continued:
+  // no single key would verify the directory afterwards. Refuse (the batch fails, calls are
+  // refused under failMode closed) and say what to do.
+  if (tail.last_hash && !self_consistent(tail.last_entry))
+    throw std::runtime_error("the newest entry in " + config_.directory + " does not verify with " +
+                             (hasher_.keyed() ? "this HMAC key" : "plain SHA-256 (no hmacKeyFile)") +
+                             ": the log was written with another key, or without one, or that entry was edited. "
+                             "Use a new audit directory when you change audit.hmacKeyFile");
+  std::optional<std::string> end = tail.last_hash;
+  std::vector<std::string> torn_lines = tail.junk;
+  if (tail.unterminated_entry) {
+    // Only an entry that links to the one before it and whose hash checks out with this log's
+    // key is taken as the chain's end (a crash just before its newline); anything else that
+    // merely looks like one is recorded as torn, or the chain would go on from a forged hash.
+    last_hash_ = end.value_or(std::string(kGenesisHash));
+    if (auto linked = linked_hash(*tail.unterminated_entry))
+      end = linked;
+    else
+      torn_lines.push_back(*tail.unterminated_entry);
+  }
+  if (end)
+    last_hash_ = *end;
   else if (!had_chain)
     last_hash_ = std::string(kGenesisHash);
   else
-    last_hash_ = committed_hash_;
+    last_hash_ = known;
   std::string reason;
   json::object details;
-  if (!tail.junk.empty()) {
+  if (!torn_lines.empty()) {
     reason = "torn_line";
     json::array torn;
-    for (const auto& j : tail.junk) torn.push_back(json::object{{"bytes", j.size()}, {"sha256", sha256_hex(j)}});
+    for (const auto& j : torn_lines) torn.push_back(json::object{{"bytes", j.size()}, {"sha256", sha256_hex(j)}});
     details["tornLines"] = std::move(torn);
-  } else if (!tail.last_hash && had_chain) {
+  } else if (!end && had_chain) {
     reason = "files_missing";
     details["directory"] = config_.directory;
   } else {
@@ -391,6 +415,28 @@ void AuditLog::after_scan(const ChainTail& tail) {
   std::size_t start = batch_text_.size();
   append_canonical_prefix(batch_text_, r);
   chain_line(start, nullptr);
+}
+
+bool AuditLog::self_consistent(std::string_view line) {
+  auto split = split_entry_line(line);
+  if (!split) return false;
+  boost::system::error_code ec;
+  json::value v = json::parse(line, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* prev = o ? o->if_contains("prev") : nullptr;
+  return prev && prev->is_string() && hasher_.link(prev->get_string(), split->canonical) == split->hash;
+}
+
+std::optional<std::string> AuditLog::linked_hash(std::string_view line) {
+  auto split = split_entry_line(line);
+  if (!split) return std::nullopt;
+  boost::system::error_code ec;
+  json::value v = json::parse(line, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* prev = o ? o->if_contains("prev") : nullptr;
+  if (!prev || !prev->is_string() || prev->get_string() != last_hash_) return std::nullopt;
+  if (hasher_.link(last_hash_, split->canonical) != split->hash) return std::nullopt;
+  return split->hash;
 }
 
 // Logs state changes once (not per call) and counts refused or lost entries.

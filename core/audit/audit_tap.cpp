@@ -49,7 +49,13 @@ void AuditTap::run() {
   std::unique_lock lk(mu_);
   for (;;) {
     if (stop_ && stop_deadline == Clock::time_point::max()) stop_deadline = Clock::now() + kDrainOnStop;
-    if (stop_ && (queue_.empty() || down_.load() || Clock::now() >= stop_deadline)) return;
+    if (stop_ && (queue_.empty() || down_.load() || Clock::now() >= stop_deadline)) {
+      // The entries are in the audit files; only this copy is lost. Say how many.
+      if (!queue_.empty())
+        spdlog::warn("audit tap {}: {} queued entr{} not delivered at shutdown (they are in the audit files)",
+                     config_.describe(), queue_.size(), queue_.size() == 1 ? "y" : "ies");
+      return;
+    }
     if (queue_.empty()) {
       cv_.wait(lk, [this] { return stop_ || !queue_.empty(); });
       continue;

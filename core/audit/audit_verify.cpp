@@ -41,13 +41,27 @@ class Verifier {
       pos = terminated ? nl + 1 : text.size();
       std::string where = file.name + ":" + std::to_string(++line_no);
       if (!terminated && newest) {
-        if (!take_entry(line, where, true))
+        // A torn write is a prefix of an entry, so it never has a whole entry's shape. A line
+        // that does is checked like any entry: a crash just before the newline leaves a valid one.
+        if (entry_shaped(line)) {
+          if (!take_entry(line, where, true))
+            report_.problems.push_back(where + ": a whole entry's shape without a newline or a chain link (an "
+                                               "interrupted write cannot leave that: appended by something else)");
+        } else {
           report_.notes.push_back(where + ": torn last line (" + std::to_string(line.size()) +
                                   " bytes, no newline) from an interrupted write; ignored");
+        }
         continue;
       }
       take_entry(line, where, false);
     }
+  }
+
+  static bool entry_shaped(std::string_view line) {
+    if (!split_entry_line(line)) return false;
+    boost::system::error_code ec;
+    json::value v = json::parse(line, ec);
+    return !ec && v.is_object();
   }
 
   void finish() {
@@ -57,9 +71,11 @@ class Verifier {
       report_.problems.push_back(j.where + ": not an audit entry (a complete line after the last entry: appended "
                                            "or damaged; an interrupted write leaves no newline)");
     check_links();
+    // First, so that a long list (one line per entry) cannot push the explanation out of sight.
     if (hash_mismatches_ > 1 && hash_mismatches_ == records_.size())
-      report_.problems.push_back("no entry's hash matches its contents: wrong HMAC key, or the log was " +
-                                 std::string(hasher_.keyed() ? "written without one" : "written with one"));
+      report_.problems.insert(report_.problems.begin(),
+                              "no entry's hash matches its contents: wrong HMAC key, or the log was " +
+                                  std::string(hasher_.keyed() ? "written without one" : "written with one"));
     report_.entries = records_.size();
     report_.ok = report_.problems.empty();
   }
@@ -168,7 +184,13 @@ VerifyReport verify_audit_dir(const std::string& dir, const std::optional<std::s
     report.problems.push_back(error);
     return report;
   }
-  if (files->empty()) report.notes.push_back(dir + ": no audit files (audit.jsonl, audit.N.jsonl)");
+  // Nothing to verify is not a pass: a check pointed at the wrong directory, or run after every
+  // file was deleted, must not report success.
+  if (files->empty()) {
+    report.ok = false;
+    report.problems.push_back(dir + ": no audit files (audit.jsonl, audit.N.jsonl) to verify");
+    return report;
+  }
   Verifier v(report, hmac_key);
   for (std::size_t i = 0; i < files->size(); ++i) {
     auto text = read_whole_file((*files)[i].path, error);

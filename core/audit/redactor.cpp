@@ -26,8 +26,9 @@ constexpr auto kFlags = boost::regex::perl;
 }  // namespace
 
 std::vector<std::string> default_redact_keys() {
-  return {"password", "passwd",       "token",         "secret",       "api_key",      "apikey",
-          "authorization", "cookie",  "private_key",   "access_token", "refresh_token", "client_secret"};
+  return {"password",     "passwd",        "pwd",           "passphrase",   "token",        "secret",
+          "api_key",      "apikey",        "authorization", "cookie",       "private_key",  "access_token",
+          "refresh_token", "client_secret", "credential"};
 }
 
 namespace {
@@ -62,9 +63,11 @@ const std::vector<Builtin>& builtins() {
       {R"(\bsk-[A-Za-z0-9_-]{20,}|\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,})", {"sk-", "k_live_", "k_test_"}},
       // user:password@ in URLs.
       {R"(://(?<secret>[^/\s:@]+:[^/\s@]+)@)", {"://"}},
-      // password=..., api_key: ... in free text (connection strings, command lines).
-      {R"((?i)\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*[=:]\s*(?<secret>[^\s&;,'"]+))",
-       {"passw", "pwd", "secret", "token", "key"}},
+      // password=..., api_key: ... in free text (connection strings, command lines, URLs), also
+      // with a prefix (access_token=, client_secret=) and quoted as in JSON text
+      // ("password":"...").
+      {R"((?i)\b[\w.-]*?(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|access[_-]?key|credentials?)["']?\s*[=:]\s*["']?(?<secret>[^\s&;,'"]+))",
+       {"passw", "passp", "pwd", "secret", "token", "key", "credential"}},
   };
   return table;
 }

@@ -114,6 +114,7 @@ bool AuditFileSink::open_all(Acquired& state, std::string& error) {
   if (!found) return false;
   state.scanned = true;
   state.tail = *found;
+  state.lock_hash = lock_.last_hash();
   if (state.tail.needs_newline && !append_newline(path_, error)) return false;
   return open_sink(error);
 }

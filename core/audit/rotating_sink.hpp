@@ -45,6 +45,9 @@ class AuditFileSink {
   struct Acquired {
     bool scanned = false;  // the files were read: `tail` says where the chain on disk ends
     ChainTail tail;
+    // With `scanned`: where the directory's lock file says the chain last ended (it outlives the
+    // audit files, so files deleted while no toolgate ran are noticed).
+    std::optional<std::string> lock_hash;
     // Set when another process wrote since our last batch: the chain now ends at this hash.
     std::optional<std::string> moved_on_to;
   };

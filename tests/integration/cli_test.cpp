@@ -82,6 +82,21 @@ TEST(Cli, CheckPassesOnAHealthySetupAndFailsOnABrokenOne) {
   EXPECT_NE(bad.out.find("check failed: 1 problem(s)"), std::string::npos);
 }
 
+TEST(Cli, CheckFailsWhenTheAuditTrailCannotBeWritten) {
+  // serve would start and refuse every call; check must say so, not pass. (A directory under a
+  // regular file cannot be made, whoever runs the test.)
+  TempDir t;
+  std::string plugins = echo_plugins(t);
+  write_text(t.file("not-a-dir"), "x");
+  write_text(t.file("policy.json"), anonymous_policy(plugins, R"("audit":{"directory":")" + t.file("not-a-dir") + R"(/audit"})"));
+  CliRun r = run({"check", "--config", t.file("policy.json")});
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("ERROR audit log " + t.file("not-a-dir") + "/audit: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(every call would be refused: audit.failMode is \"closed\")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("check failed: 1 problem(s)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("[info]"), std::string::npos) << "stray log lines in another format:\n" << r.err;
+}
+
 TEST(Cli, CheckAndToolsShowTheScopeThePolicyEnforces) {
   // A `tools.<name>.scope` override is what calls are checked against, so that is what the
   // operator must see, not the manifest's own scope.

@@ -140,12 +140,17 @@ TEST(AuditCliSafety, ControlCharactersNeverReachTheTerminal) {
     AuditEntry e = test::sample_entry(1, "evil\x1b]0;owned\x07@x");
     e.tool = "t\nfake line";
     ASSERT_TRUE(log.append(e));
+    // The 8-bit CSI (U+009B) and a right-to-left override (U+202E) drive or disguise too.
+    AuditEntry f = test::sample_entry(2);
+    f.tool = "evil\xc2\x9b" "31m\xe2\x80\xaeRED\xe2\x81\xa6x caf\xc3\xa9";
+    ASSERT_TRUE(log.append(f));
   }
   CliRun r = run({"tail", tmp.path()});
   ASSERT_EQ(r.code, 0);
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
   EXPECT_NE(r.out.find("evil?]0;owned?@x@acme  t?fake line  "), std::string::npos) << r.out;
-  EXPECT_EQ(split_lines(r.out).size(), 1u);
+  EXPECT_NE(r.out.find("evil?31m?RED?x caf\xc3\xa9  "), std::string::npos) << r.out;
+  EXPECT_EQ(split_lines(r.out).size(), 2u);
 }
 
 TEST_F(AuditCli, QueryFilters) {

@@ -455,12 +455,62 @@ TEST(AuditLog, HmacChainNeedsTheKey) {
   VerifyReport wrong = verify_audit_dir(tmp.sub("audit"), std::string("another key, 32 bytes long......"));
   EXPECT_FALSE(wrong.ok);
   ASSERT_EQ(wrong.problems.size(), 5u) << dump(wrong);
-  EXPECT_EQ(wrong.problems[0], "audit.jsonl:1: hash does not match the entry's contents (entry edited, or wrong HMAC key)");
-  EXPECT_EQ(wrong.problems[4], "no entry's hash matches its contents: wrong HMAC key, or the log was written without one");
+  // The explanation comes first: a long log's per-entry lines must not push it out of sight.
+  EXPECT_EQ(wrong.problems[0], "no entry's hash matches its contents: wrong HMAC key, or the log was written without one");
+  EXPECT_EQ(wrong.problems[1], "audit.jsonl:1: hash does not match the entry's contents (entry edited, or wrong HMAC key)");
 
   VerifyReport keyless = verify_audit_dir(tmp.sub("audit"), std::nullopt);
   EXPECT_FALSE(keyless.ok);
-  EXPECT_EQ(keyless.problems.back(), "no entry's hash matches its contents: wrong HMAC key, or the log was written with one");
+  EXPECT_EQ(keyless.problems.front(), "no entry's hash matches its contents: wrong HMAC key, or the log was written with one");
+}
+
+TEST(AuditLog, AChainWrittenWithAnotherKeyIsNotContinued) {
+  // Adding, removing or changing hmacKeyFile on a directory would leave a log no single key
+  // verifies: the writer refuses (fail closed) and says to use a new directory.
+  TempDir tmp;
+  AuditConfig plain = test::test_config(tmp.sub("audit"));
+  {
+    AuditLog log(plain);
+    AuditEntry e = test::sample_entry(0);
+    ASSERT_TRUE(log.append(e));
+  }
+  AuditConfig keyed = plain;
+  keyed.hmac_key = "0123456789abcdef0123456789abcdef";
+  AuditLog log(keyed);
+  AuditEntry e = test::sample_entry(1);
+  EXPECT_FALSE(log.append(e));
+  EXPECT_EQ(log.last_error(), "audit log " + tmp.sub("audit") + ": the newest entry in " + tmp.sub("audit") +
+                                  " does not verify with this HMAC key: the log was written with another key, or "
+                                  "without one, or that entry was edited. Use a new audit directory when you change "
+                                  "audit.hmacKeyFile");
+  EXPECT_EQ(test::read_lines(tmp.sub("audit/audit.jsonl")).size(), 1u);
+  EXPECT_TRUE(verify_audit_dir(tmp.sub("audit"), std::nullopt).ok);
+}
+
+TEST(AuditLog, FilesDeletedWhileNoWriterRanAreRecorded) {
+  // The lock file remembers where the chain ended; a fresh start over deleted files goes on
+  // from there after an audit_recovered entry instead of silently starting a new chain.
+  TempDir tmp;
+  std::string last_hash;
+  {
+    AuditLog log(test::test_config(tmp.path()));
+    for (int i = 0; i < 3; ++i) {
+      AuditEntry e = test::sample_entry(i);
+      ASSERT_TRUE(log.append(e));
+      last_hash = e.hash;
+    }
+  }
+  std::filesystem::remove(tmp.sub("audit.jsonl"));
+  AuditLog again(test::test_config(tmp.path()));
+  AuditEntry e = test::sample_entry(9);
+  ASSERT_TRUE(again.append(e));
+  auto lines = test::read_lines(tmp.sub("audit.jsonl"));
+  ASSERT_EQ(lines.size(), 2u);
+  json::value recovered = json::parse(lines[0]);
+  EXPECT_EQ(recovered.at("outcome"), "audit_recovered");
+  EXPECT_EQ(recovered.at("errorCode"), "files_missing");
+  EXPECT_EQ(recovered.at("prev"), json::value(last_hash));
+  EXPECT_EQ(e.prev, std::string(recovered.at("hash").as_string()));
 }
 
 TEST(AuditLog, DisabledWritesNothing) {

@@ -3,6 +3,7 @@
 #include "audit/audit_verify.hpp"
 #include "audit/chain.hpp"
 #include "test_helpers.hpp"
+#include "util/digest.hpp"
 
 #include <gtest/gtest.h>
 
@@ -185,6 +186,33 @@ TEST_F(VerifyTamper, TheWriterRecordsOnlyATrueTornWriteAsTorn) {
   EXPECT_EQ(r.problems[0], "audit.jsonl:7: not an audit entry (line inserted or damaged)");
 }
 
+TEST_F(VerifyTamper, AnEntryShapedLineWithoutANewlineIsCheckedNotTakenForATornWrite) {
+  // A torn write is a prefix of an entry; a whole entry-shaped line without a newline was put
+  // there. verify checks it, and the next writer neither continues from its hash nor drops it.
+  const std::string forged_line =
+      R"({"id":"00000000-0000-4000-8000-000000000000","actor":"ceo@example.com","outcome":"success","hash":")" +
+      std::string(64, 'a') + R"("})";
+  std::string dir = tampered([](auto&) {});
+  test::write_text(dir + "/audit.jsonl", test::read_text(dir + "/audit.jsonl") + forged_line);
+  VerifyReport r = verify_audit_dir(dir, std::nullopt);
+  EXPECT_FALSE(r.ok) << dump(r);
+  ASSERT_EQ(r.problems.size(), 1u) << dump(r);
+  EXPECT_EQ(r.problems[0], "audit.jsonl:7: a whole entry's shape without a newline or a chain link (an interrupted "
+                           "write cannot leave that: appended by something else)");
+  {
+    AuditLog log(test::test_config(dir));
+    AuditEntry e = test::sample_entry(7);
+    ASSERT_TRUE(log.append(e));
+  }
+  auto lines = test::read_lines(dir + "/audit.jsonl");
+  ASSERT_EQ(lines.size(), 9u);
+  EXPECT_EQ(lines[6], forged_line);
+  json::value recovered = json::parse(lines[7]);
+  EXPECT_EQ(recovered.at("outcome"), "audit_recovered");
+  EXPECT_EQ(recovered.at("prev"), json::parse(lines[5]).at("hash")) << "the chain went on from the forged hash";
+  EXPECT_EQ(recovered.at("input").at("tornLines").at(0).at("sha256"), json::value(sha256_hex(forged_line)));
+}
+
 TEST(Verify, OnlyRegularFilesAreRead) {
   // A FIFO would block an open for ever; a link to /dev/zero would never end.
   TempDir tmp;
@@ -241,13 +269,14 @@ TEST(Verify, MissingDirectoryIsUnreadable) {
   EXPECT_EQ(r.problems[0], "cannot read directory /nonexistent/audit: No such file or directory");
 }
 
-TEST(Verify, EmptyDirectoryIsNoted) {
+TEST(Verify, ADirectoryWithoutAuditFilesFails) {
+  // A check pointed at the wrong directory, or run after every file was deleted, must not pass.
   TempDir tmp;
   VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
-  EXPECT_TRUE(r.ok);
+  EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.entries, 0u);
-  ASSERT_EQ(r.notes.size(), 1u);
-  EXPECT_EQ(r.notes[0], tmp.path() + ": no audit files (audit.jsonl, audit.N.jsonl)");
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0], tmp.path() + ": no audit files (audit.jsonl, audit.N.jsonl) to verify");
 }
 
 }  // namespace

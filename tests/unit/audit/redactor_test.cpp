@@ -98,6 +98,21 @@ TEST(Redactor, OtherProviderTokensAndUrlPasswords) {
   EXPECT_EQ(r.redact_text("API_KEY: abc123, next"), "API_KEY: [REDACTED], next");
 }
 
+TEST(Redactor, SecretNamesWithAPrefixOrQuotedAsJsonText) {
+  // access_token=, client_secret= (a word character before the name), and a JSON document passed
+  // as a string argument ("password":"...") are the same secrets.
+  Redactor r;
+  EXPECT_EQ(r.redact_text("https://api.example.com/cb?access_token=SuperSecretValue123&x=1"),
+            "https://api.example.com/cb?access_token=[REDACTED]&x=1");
+  EXPECT_EQ(r.redact_text("client_secret=ABCDEFGH12345 refresh_token=ZZZZZZZZZZ"),
+            "client_secret=[REDACTED] refresh_token=[REDACTED]");
+  EXPECT_EQ(r.redact_text(R"({"password":"hunter2","apiKey": "k-123456789","user":"bob"})"),
+            R"({"password":"[REDACTED]","apiKey": "[REDACTED]","user":"bob"})");
+  EXPECT_EQ(r.redact(json::parse(R"({"pwd": "a", "passphrase": "b", "credentials": {"u": 1}, "user": "c"})")),
+            json::parse(R"({"pwd": "[REDACTED]", "passphrase": "[REDACTED]", "credentials": "[REDACTED]", "user": "c"})"));
+  EXPECT_EQ(r.redact_text("tokenizer settings: 12 layers"), "tokenizer settings: 12 layers");
+}
+
 TEST(Redactor, PatternsApplyInsideNestedJsonStrings) {
   Redactor r;
   json::value out = r.redact(json::parse(R"({"headers": ["Authorization: Bearer abcdefgh12345678"],

@@ -210,7 +210,8 @@ std::vector<LintFinding> lint_manifest(const std::string& text) {
   if (doc->is_object()) {
     const json::object& root = doc->get_object();
     if (const json::value* sha = root.if_contains("sha256"); sha && sha->is_string() && sha->get_string() == std::string(64, '0'))
-      c.add(Severity::Warning, "$.sha256", "the sha256 is a placeholder: run `toolgate manifest hash` after building the library");
+      c.add(Severity::Warning, "$.sha256", "the sha256 is a placeholder: lint the manifest the build wrote next to the library (toolgate_add_plugin "
+            "fills it in), or run `toolgate manifest hash MANIFEST --library PATH` after building");
     scope_findings(root, c);
     // The loader compiles every tool's schemas and refuses the plugin when one does not: a bad
     // $ref, a misspelt type, a pattern that is not a regular expression.

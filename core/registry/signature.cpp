@@ -237,7 +237,9 @@ TrustVerdict check_manifest_trust(const json::object& manifest, const TrustPolic
   const json::value* sig = manifest.if_contains("signature");
   if (!sig) {
     v.ok = !policy.require_signed;
-    if (!v.ok) v.reason = "the manifest is not signed, and plugins.requireSigned is true";
+    if (!v.ok)
+      v.reason = "the manifest is not signed, and plugins.requireSigned is true (sign it with `toolgate plugin sign "
+                 "--key KEY MANIFEST`; a rebuild rewrites the manifest, so sign again after each build)";
     return v;
   }
   v.is_signed = true;

@@ -21,6 +21,12 @@ function(toolgate_add_plugin_test target)
   if(NOT TGT_ARGUMENTS)
     set(TGT_ARGUMENTS "{}")
   endif()
+  # Caught here, with the test's name, rather than as a parse error buried in toolgate's output.
+  string(JSON arguments_type ERROR_VARIABLE arguments_error TYPE "${TGT_ARGUMENTS}")
+  if(arguments_error OR NOT arguments_type STREQUAL "OBJECT")
+    message(FATAL_ERROR "toolgate_add_plugin_test(${target}) ${TGT_NAME}: ARGUMENTS must be a JSON object, got "
+                        "${TGT_ARGUMENTS} (${arguments_error})")
+  endif()
   if(NOT TGT_SCOPES)
     set(TGT_SCOPES "*")
   endif()

@@ -95,6 +95,17 @@ TEST_F(Loader, HashMismatch) {
   expect_skipped("does not match the manifest: sha256 is ");
 }
 
+TEST_F(Loader, PlaceholderHashSaysWhichManifestToInstall) {
+  // The source manifest (sha256 of 64 zeros) copied instead of the one the build filled in.
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_behaviours");
+  json::object m = manifest_of(plugins + "/fx_behaviours.json");
+  m["sha256"] = std::string(64, '0');
+  save(plugins + "/fx_behaviours.json", m);
+  expect_skipped("the manifest's sha256 is still the placeholder (64 zeros): install the manifest the build wrote "
+                 "next to the library (toolgate_add_plugin fills it in), or run `toolgate manifest hash " +
+                 plugins + "/fx_behaviours.json --library " + plugins + "/libfx_behaviours.so`");
+}
+
 TEST_F(Loader, CorruptLibraryWithMatchingHash) {
   write_text(plugins + "/libgarbage.so", "this is not an ELF file at all");
   // Compute the digest with the same tool an operator would use.

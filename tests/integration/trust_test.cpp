@@ -129,7 +129,9 @@ TEST_F(Trust, UnsignedPluginsStillLoadByDefault) {
 
 TEST_F(Trust, UnsignedPluginIsRefusedWhenSignaturesAreRequired) {
   sign("echo");
-  expect_refused(trusting_acme(true), "the manifest is not signed, and plugins.requireSigned is true");
+  expect_refused(trusting_acme(true),
+                 "the manifest is not signed, and plugins.requireSigned is true (sign it with `toolgate plugin sign "
+                 "--key KEY MANIFEST`; a rebuild rewrites the manifest, so sign again after each build)");
 }
 
 TEST_F(Trust, PluginSignedByAnUntrustedKeyIsRefused) {

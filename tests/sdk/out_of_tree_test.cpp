@@ -86,6 +86,26 @@ TEST_F(OutOfTree, ScaffoldedPluginBuildsTestsAndRunsAgainstTheInstalledSdk) {
       << tested.output;
   EXPECT_NE(tested.output.find("100% tests passed, 0 tests failed out of 1"), std::string::npos) << tested.output;
 
+  // EXPECT matches the text as the tool wrote it, quotes and non-ASCII included; ARGUMENTS that
+  // are not a JSON object stop the configure step, naming the test.
+  const std::string cmakelists = read_text(src + "/CMakeLists.txt");
+  write_text(src + "/CMakeLists.txt",
+             cmakelists + "toolgate_add_plugin_test(hello_oot TOOL hello_oot_greet NAME quoted ARGUMENTS "
+                          "[[{\"name\": \"Zo\xc3\xab \\\"Q\\\"\"}]] EXPECT [[hello, Zo\xc3\xab \"Q\"]] SCOPES hello_oot.read)\n");
+  Command quoted = run(std::string(TOOLGATE_CMAKE) + " " + q(build) + " && " + TOOLGATE_CTEST + " --test-dir " + q(build) +
+                           " -R quoted --output-on-failure",
+                       dir_->file("ctest-quoted.log"));
+  EXPECT_EQ(quoted.status, 0) << quoted.output;
+  write_text(src + "/CMakeLists.txt", cmakelists + "toolgate_add_plugin_test(hello_oot TOOL hello_oot_greet NAME bad_args "
+                                                   "ARGUMENTS [[{\"name\": \"x\"]])\n");
+  Command bad_args = run(std::string(TOOLGATE_CMAKE) + " " + q(build), dir_->file("configure-bad.log"));
+  EXPECT_NE(bad_args.status, 0);
+  EXPECT_NE(bad_args.output.find("bad_args: ARGUMENTS must be a JSON"),
+            std::string::npos)
+      << bad_args.output;
+  write_text(src + "/CMakeLists.txt", cmakelists);
+  ASSERT_EQ(run(std::string(TOOLGATE_CMAKE) + " " + q(build), dir_->file("configure-again.log")).status, 0);
+
   // An operator's install: the plugin beside an installed bundled one, served by the installed
   // toolgate, called by a client over pipes.
   const std::string plugins = dir_->file("plugins");

@@ -52,8 +52,9 @@ TEST(Lint, TheShippedManifestsPass) {
   }
   // The source manifests carry a placeholder hash that the build fills in; lint says so.
   Items echo = lint(read_text(std::string(TOOLGATE_SOURCE_DIR) + "/manifests/echo.json"));
-  EXPECT_EQ(echo, Items{"m.json:8:13: warning: $.sha256: the sha256 is a placeholder: run `toolgate manifest hash` "
-                        "after building the library"});
+  EXPECT_EQ(echo, Items{"m.json:8:13: warning: $.sha256: the sha256 is a placeholder: lint the manifest the build "
+                        "wrote next to the library (toolgate_add_plugin fills it in), or run `toolgate manifest hash "
+                        "MANIFEST --library PATH` after building"});
 }
 
 TEST(Lint, SchemasTheLoaderCannotCompileAreErrors) {

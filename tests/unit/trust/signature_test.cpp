@@ -170,7 +170,9 @@ TEST(Signature, UnsignedManifestIsRefusedOnlyWhenSignaturesAreRequired) {
   SigningKey k = generate_signing_key();
   TrustVerdict required = check_manifest_trust(manifest_doc(), trusting(k, "acme", true));
   EXPECT_FALSE(required.ok);
-  EXPECT_EQ(required.reason, "the manifest is not signed, and plugins.requireSigned is true");
+  EXPECT_EQ(required.reason,
+            "the manifest is not signed, and plugins.requireSigned is true (sign it with `toolgate plugin sign --key "
+            "KEY MANIFEST`; a rebuild rewrites the manifest, so sign again after each build)");
   TrustVerdict optional = check_manifest_trust(manifest_doc(), trusting(k, "acme", false));
   EXPECT_TRUE(optional.ok);
   EXPECT_FALSE(optional.is_signed);

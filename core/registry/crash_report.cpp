@@ -21,7 +21,12 @@ class AltStack {
  public:
   static constexpr std::size_t kBytes = 64 * 1024;
   void ensure() {
-    if (memory_) return;
+    if (memory_ || checked_) return;
+    checked_ = true;
+    // A thread that already has one (a sanitizer's runtime sets its own) keeps it.
+    stack_t current{};
+    if (::sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE) && current.ss_size >= kBytes / 2)
+      return;
     void* m = ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return;  // no line on overflow then, as before; nothing else changes
     stack_t ss{};
@@ -43,6 +48,7 @@ class AltStack {
 
  private:
   void* memory_ = nullptr;
+  bool checked_ = false;
 };
 thread_local AltStack t_alt_stack;
 

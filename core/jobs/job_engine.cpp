@@ -133,6 +133,8 @@ void JobEngine::check_ended_elsewhere(const std::string& id) {
     if (auto it = running_.find(id); it != running_.end()) run = it->second;
   }
   if (!run) return;  // it ended here
+  // Cancelled here (job_cancel, a deadline, shutdown): not news from another process.
+  if (run->is_cancelled()) return;
   std::optional<JobRecord> rec;
   try {
     rec = store_->get(id, now_epoch_ms());

@@ -210,6 +210,9 @@ json::object list_of(JobEngine& engine, BuiltinCall& call) {
     offset = std::stoll(cursor);
   }
   auto jobs = engine.list(call.principal, status, limit + 1, offset);
+  if (offset > 0 && jobs.empty())
+    return error_result("invalid_input", "invalid arguments for job_list: the cursor is past the end of the list (its "
+                                         "jobs may have expired); list again without a cursor");
   bool more = static_cast<std::int64_t>(jobs.size()) > limit;
   if (more) jobs.pop_back();
   json::array items;

@@ -159,6 +159,9 @@ void TaskMethods::list(const std::shared_ptr<Request>& r) {
     offset = std::stoll(cursor.substr(2));
   }
   auto jobs = engine_.list(r->principal, std::nullopt, kListPage + 1, offset);
+  // The spec's answer to a cursor that names no page (past the end, or its tasks expired).
+  if (offset > 0 && jobs.empty())
+    return reply(r, nullptr, "invalid_input", rpc::kInvalidParams, "tasks/list: invalid cursor (past the end of the list)");
   bool more = static_cast<std::int64_t>(jobs.size()) > kListPage;
   if (more) jobs.pop_back();
   json::array tasks;

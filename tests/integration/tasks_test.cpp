@@ -88,6 +88,12 @@ TEST_F(JobsFixture, TaskAugmentedCallLifecycle) {
   json::array listed = result_of(p->request("tasks/list")).at("tasks").as_array();
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].at("taskId"), json::value(id));
+  // A cursor that names no page is the spec's -32602, as is one past the end; so for job_list.
+  json::object past = error_of(p->request("tasks/list", {{"cursor", "t:50"}}));
+  EXPECT_EQ(past.at("code"), -32602);
+  EXPECT_EQ(past.at("message"), "tasks/list: invalid cursor (past the end of the list)");
+  json::object past_jobs = p->call_tool("job_list", {{"cursor", "50"}});
+  EXPECT_EQ(error_code(past_jobs), "invalid_input") << json::serialize(past_jobs);
 
   // tasks/result blocks until the task ends.
   json::value rid = send_async(*p, "result-1", "tasks/result", {{"taskId", id}});

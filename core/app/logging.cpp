@@ -10,6 +10,7 @@
 
 #include "audit/redactor.hpp"
 #include "identity/authenticator.hpp"
+#include "util/terminal_text.hpp"
 
 namespace toolgate {
 
@@ -21,33 +22,38 @@ Redactor& log_redactor() {
   return redactor;
 }
 
-void escape_controls(std::string& text) {
+// Only a real event starts a line: a line break inside a message continues on a line indented by
+// four spaces (so no continuation can pass for an event, which starts with "toolgate "), and
+// every other unsafe character (unsafe_character_at) is written as an escape.
+std::string one_event(std::string_view text) {
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   std::string out;
   out.reserve(text.size() + 8);
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u != 0x7f) {
-      out.push_back(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else {
-      char hex[5];
-      std::snprintf(hex, sizeof hex, "\\x%02x", u);
-      out += hex;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t n = unsafe_character_at(text, i);
+    if (n == 0) {
+      out.push_back(text[i++]);
+      continue;
     }
+    if (text[i] == '\n') {
+      out += "\n    ";
+    } else if (text[i] == '\t') {
+      out.push_back('\t');
+    } else {
+      for (std::size_t k = 0; k < n; ++k) {
+        char hex[5];
+        std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(text[i + k]));
+        out += hex;
+      }
+    }
+    i += n;
   }
-  text.swap(out);
+  return out;
 }
 
-bool has_control(std::string_view text) {
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return true;
-  }
+bool needs_rewrite(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (unsafe_character_at(text, i)) return true;
   return false;
 }
 
@@ -61,7 +67,7 @@ class SafeStderrSink : public spdlog::sinks::base_sink<std::mutex> {
     std::string_view payload(msg.payload.data(), msg.payload.size());
     std::string text(payload);
     log_redactor().redact_string(text);
-    if (has_control(text)) escape_controls(text);
+    if (needs_rewrite(text)) text = one_event(text);
     spdlog::details::log_msg safe(msg.time, msg.source, msg.logger_name, msg.level, text);
     safe.thread_id = msg.thread_id;
     inner_->log(safe);

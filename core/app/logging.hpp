@@ -3,9 +3,11 @@
 // server's stderr (Claude Code, Cursor) show something readable.
 //
 // Messages often quote what a client sent (its name, a request id, a tool name), so the stderr
-// sink keeps two promises whatever a message holds: each event is exactly one line (control
-// characters are written as escapes such as \n and \x1b, so nobody can forge a line or drive the
-// terminal), and the credential toolgate runs with never appears (scrubbed like in the audit).
+// sink keeps two promises whatever a message holds: only a real event starts a line (a line
+// break inside a message continues on a line indented by four spaces; other control characters,
+// C1 controls and bidirectional overrides are written as \xNN escapes, so nobody can forge an
+// event or drive the terminal), and the credential toolgate runs with never appears (scrubbed
+// like in the audit).
 #pragma once
 
 #include <string>

@@ -1,5 +1,8 @@
 // toolgate's entry point: picks the subcommand and hands over. Wiring only; every behaviour
 // lives in the areas under core/.
+#include "registry/plugin_loader.hpp"
+
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -59,7 +62,25 @@ int run_keys(std::vector<std::string> args) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_main(int argc, char** argv);
+
+namespace {
+// A plugin init that was given up on may still be running plugin code (and logging). Static
+// destructors must not run under it: after the command's output is flushed, the process ends
+// without them.
+int finish(int code) {
+  if (toolgate::plugin_init_still_running()) {
+    std::cout.flush();
+    std::cerr.flush();
+    std::_Exit(code);
+  }
+  return code;
+}
+}  // namespace
+
+int main(int argc, char** argv) { return finish(run_main(argc, argv)); }
+
+int run_main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = "serve";
   if (!args.empty() && args[0] == "--version") {

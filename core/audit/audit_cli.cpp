@@ -1,4 +1,5 @@
 #include "audit/audit_cli.hpp"
+#include "util/terminal_text.hpp"
 
 #include "audit/audit_entry.hpp"
 #include "audit/audit_files.hpp"
@@ -76,34 +77,17 @@ std::string str(const json::object& o, const char* key) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-// Field text for a terminal: what a crafted actor or tool name could use to drive it or to
-// disguise itself becomes '?': C0 controls and DEL, C1 controls (U+0080-U+009F, such as the
-// 8-bit CSI) and the bidirectional overrides, embeddings, isolates and marks.
+// Field text for a terminal: whatever a crafted actor or tool name could use to drive it or to
+// disguise itself (unsafe_character_at) becomes '?'.
 std::string shown(const json::object& o, const char* key) {
   std::string s = str(o, key), out;
   out.reserve(s.size());
-  auto byte = [&](std::size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
   for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = byte(i);
-    if (c < 0x20 || c == 0x7f) {
+    if (std::size_t n = unsafe_character_at(s, i)) {
       out.push_back('?');
-      ++i;
-    } else if (c == 0xc2 && byte(i + 1) >= 0x80 && byte(i + 1) <= 0x9f) {  // C1
-      out.push_back('?');
-      i += 2;
-    } else if (c == 0xd8 && byte(i + 1) == 0x9c) {  // U+061C arabic letter mark
-      out.push_back('?');
-      i += 2;
-    } else if (c == 0xe2 && byte(i + 1) == 0x80 && (byte(i + 2) == 0x8e || byte(i + 2) == 0x8f ||
-                                                    (byte(i + 2) >= 0xaa && byte(i + 2) <= 0xae))) {  // U+200E/F, U+202A-E
-      out.push_back('?');
-      i += 3;
-    } else if (c == 0xe2 && byte(i + 1) == 0x81 && byte(i + 2) >= 0xa6 && byte(i + 2) <= 0xa9) {  // U+2066-9
-      out.push_back('?');
-      i += 3;
+      i += n;
     } else {
-      out.push_back(static_cast<char>(c));
-      ++i;
+      out.push_back(s[i++]);
     }
   }
   return out;

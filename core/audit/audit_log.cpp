@@ -76,6 +76,15 @@ void cap(std::string& s, std::size_t bytes) {
 }
 }  // namespace
 
+// Redacted before the final cut, so a secret straddling it is still recognised whole; but only
+// after a first cut at four times the length, so a huge field costs the redactor no more than a
+// bounded one (a piece of a credential left by that first cut is past the final one).
+void AuditLog::redact_then_cap(std::string& s, std::size_t bytes) const {
+  if (s.size() > 4 * bytes) s.resize(4 * bytes);
+  redactor_->redact_string(s);
+  cap(s, bytes);
+}
+
 void AuditLog::scrub(AuditEntry& e) {
   if (e.latency_ms < 0) e.latency_ms = 0;
   redactor_->redact_in_place(e.input);
@@ -84,14 +93,11 @@ void AuditLog::scrub(AuditEntry& e) {
   for (auto [field, bytes] : {std::pair{&e.error_message, kErrorMessageBytes}, std::pair{&e.tool, kCallerFieldBytes},
                               std::pair{&e.client_name, kCallerFieldBytes}, std::pair{&e.client_version, kCallerFieldBytes},
                               std::pair{&e.job_id, kCallerFieldBytes}, std::pair{&e.consent_id, kCallerFieldBytes}}) {
-    // Redacted before it is cut: a cut could leave only part of a secret to be recognised.
-    redactor_->redact_string(*field);
-    cap(*field, bytes);
+    redact_then_cap(*field, bytes);
   }
   if (e.request_id.is_string()) {
     std::string id(e.request_id.get_string());
-    redactor_->redact_string(id);
-    cap(id, kCallerFieldBytes);
+    redact_then_cap(id, kCallerFieldBytes);
     e.request_id = id;
   }
 }
@@ -361,8 +367,9 @@ void AuditLog::after_scan(const ChainTail& tail, const std::optional<std::string
   // A chain existed if this process wrote one, or if the directory's lock file remembers one
   // (the files were deleted while no toolgate ran): it then goes on from that hash after an
   // audit_recovered entry, instead of silently starting afresh.
+  // (An empty batch, such as the one that opens the log, commits the genesis hash: no chain yet.)
   std::string known = !committed_hash_.empty() ? committed_hash_ : lock_hash.value_or("");
-  bool had_chain = !known.empty();
+  bool had_chain = !known.empty() && known != kGenesisHash;
   // A chain written with another key (hmacKeyFile added, removed or changed) cannot be continued:
   // no single key would verify the directory afterwards. Refuse (the batch fails, calls are
   // refused under failMode closed) and say what to do.
@@ -377,8 +384,17 @@ void AuditLog::after_scan(const ChainTail& tail, const std::optional<std::string
     // Only an entry that links to the one before it and whose hash checks out with this log's
     // key is taken as the chain's end (a crash just before its newline); anything else that
     // merely looks like one is recorded as torn, or the chain would go on from a forged hash.
-    last_hash_ = end.value_or(std::string(kGenesisHash));
-    if (auto linked = linked_hash(*tail.unterminated_entry))
+    // What it must link to: the entry before it; with none, genesis (the first entry ever) or
+    // the chain end this process or the lock file knows (files deleted, then a crash cut the
+    // first new entry's newline).
+    std::optional<std::string> linked;
+    for (const std::string& before : end ? std::vector<std::string>{*end}
+                                         : std::vector<std::string>{std::string(kGenesisHash), known}) {
+      if (before.empty()) continue;
+      last_hash_ = before;
+      if ((linked = linked_hash(*tail.unterminated_entry))) break;
+    }
+    if (linked)
       end = linked;
     else
       torn_lines.push_back(*tail.unterminated_entry);

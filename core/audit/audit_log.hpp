@@ -122,6 +122,7 @@ class AuditLog {
   void prepare(AuditEntry& e);
   // Redacts and clamps, leaving generated fields to the writer (append_then entries).
   void scrub(AuditEntry& e);
+  void redact_then_cap(std::string& s, std::size_t bytes) const;
   // Appends a queued append_then() entry's canonical prefix to batch_text_ (write_mu_ held).
   void append_queued_prefix(AuditEntry& e, std::chrono::system_clock::time_point ended);
   // Writes every queued entry (group commit) and marks each done; called with write_mu_ held.

@@ -100,6 +100,9 @@ class Verifier {
                                  std::string(hasher_.keyed() ? ", or wrong HMAC key)" : ")"));
     }
     settle_junk(*obj, where);
+    if (auto* code = obj->if_contains("errorCode"); code && code->is_string() && code->get_string() == "files_missing")
+      report_.notes.push_back(where + ": the writer found the audit files missing (deleted or moved away while no "
+                                      "toolgate ran) and went on from the chain end .audit.lock remembered");
     records_.push_back(std::move(r));
     return true;
   }

@@ -64,9 +64,9 @@ const std::vector<Builtin>& builtins() {
       // user:password@ in URLs.
       {R"(://(?<secret>[^/\s:@]+:[^/\s@]+)@)", {"://"}},
       // password=..., api_key: ... in free text (connection strings, command lines, URLs), also
-      // with a prefix (access_token=, client_secret=) and quoted as in JSON text
-      // ("password":"...").
-      {R"((?i)\b[\w.-]*?(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|access[_-]?key|credentials?)["']?\s*[=:]\s*["']?(?<secret>[^\s&;,'"]+))",
+      // with a prefix (access_token=, client_secret=: no word boundary is asked for before the
+      // name, which also keeps the scan linear) and quoted as in JSON text ("password":"...").
+      {R"((?i)(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|access[_-]?key|credentials?)["']?\s*[=:]\s*["']?(?<secret>[^\s&;,'"]+))",
        {"passw", "passp", "pwd", "secret", "token", "key", "credential"}},
   };
   return table;
@@ -183,10 +183,19 @@ std::string Redactor::redact_possible(std::string_view text) const {
     std::shared_lock lock(literals_mu_);
     for (const auto& lit : literals_) {
       std::string_view head = literal_head(lit);
-      for (std::size_t at = out.find(head); at != std::string::npos; at = out.find(head, at + kRedactedMark.size())) {
+      for (std::size_t at = out.find(head); at != std::string::npos;) {
         std::size_t n = head.size();
         while (n < lit.size() && at + n < out.size() && out[at + n] == lit[n]) ++n;
+        // A piece only where the text was cut (its end, or the "..." a cut leaves): elsewhere it
+        // is another string that merely begins the same way, such as a token of the same issuer,
+        // which its own pattern recognises whole.
+        bool cut_here = at + n == out.size() || std::string_view(out).substr(at + n, 3) == "...";
+        if (n < lit.size() && !cut_here) {
+          at = out.find(head, at + 1);
+          continue;
+        }
         out.replace(at, n, kRedactedMark);
+        at = out.find(head, at + kRedactedMark.size());
       }
     }
   }

@@ -1,8 +1,9 @@
 // Scrubs secrets out of JSON values and text before anything is written: audit inputs, stderr
 // diagnostics, tap output. Three rules, applied in this order:
 //  1. literals: every occurrence of a registered secret string (the caller's own credential) is
-//     replaced wherever it appears inside a string, and so is any piece of it at least 24 bytes
-//     long that starts where the secret starts (what is left when text is cut to a length);
+//     replaced wherever it appears inside a string, and so is a piece of it at least 24 bytes
+//     long that starts where the secret starts and ends where the text does or at "..." (what
+//     is left when text is cut to a length);
 //  2. secret-like keys: an object member whose key, lower-cased with every character outside
 //     [a-z0-9] removed, CONTAINS one of the configured names (normalised the same way) has its
 //     whole value replaced, objects and arrays included (null stays null). So "api_key" also

@@ -41,8 +41,8 @@ std::string normalise_credential(std::string credential);
 
 // Every string that must be scrubbed wherever it appears for `credential` not to leak: the
 // normalised credential; an API key's secret half (its id is public, so the secret alone is as
-// good as the key); a JWT's header.payload and its signature (pasted in two pieces, the token
-// could be put together again). Empty for no credential.
+// good as the key); a JWT's signature (pasted in two pieces, the token could be put together
+// again). Empty for no credential.
 std::vector<std::string> credential_secrets(const std::string& credential);
 
 class Authenticator {

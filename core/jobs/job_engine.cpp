@@ -145,6 +145,10 @@ void JobEngine::check_ended_elsewhere(const std::string& id) {
     spdlog::info("jobs: {} ({}) was ended by another toolgate process ({}); asking the plugin to stop", id,
                  rec->tool, job_status_name(rec->status));
     run->cancel();
+    // The store already says how it ended: callers waiting on it (tasks/result) hear now, not
+    // when the plugin gets round to returning, and its worker is replaced meanwhile.
+    conclude(run, failure("cancelled", "ended by another toolgate process", JobStatus::Cancelled));
+    run->lend_stand_in_if_stuck();
     return;
   }
   std::lock_guard<std::mutex> lock(mu_);

@@ -275,8 +275,10 @@ json::value Server::on_initialize(const Message& m, std::string& error, int& cod
   json::object result{{"protocolVersion", session_.version}, {"capabilities", std::move(capabilities)},
                       {"serverInfo", std::move(server_info)}};
   if (!options_.instructions.empty()) result["instructions"] = options_.instructions;
-  spdlog::info("session: client {} {} negotiated protocol {}", shown_tool_name(session_.client_name),
-               shown_tool_name(session_.client_version), session_.version);
+  // Cut like a tool name, with "..." marking the cut (the log's redaction knows that mark).
+  auto shown = [](const std::string& s) { return shown_tool_name(s) + (s.size() > kShownToolNameBytes ? "..." : ""); };
+  spdlog::info("session: client {} {} negotiated protocol {}", shown(session_.client_name),
+               shown(session_.client_version), session_.version);
   return result;
 }
 

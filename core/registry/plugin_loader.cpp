@@ -88,6 +88,14 @@ bool init_still_running(const std::string& sha256) {
   std::lock_guard lock(g_abandoned_mu);
   return g_abandoned.count(sha256) != 0;
 }
+}  // namespace
+
+bool plugin_init_still_running() {
+  std::lock_guard lock(g_abandoned_mu);
+  return !g_abandoned.empty();
+}
+
+namespace {
 
 void run_init(const std::shared_ptr<InitRun>& run, const tg_plugin_info* info, const tg_host_api* host,
               const std::string& plugin, const std::string& config, const std::string& sha256,
@@ -188,6 +196,11 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
                     ", manifest says " + m.sha256 +
                     " (the library was replaced or modified after the manifest was written or signed)");
 
+  // Not even loaded (its constructors would run again) while an earlier copy's init runs.
+  if (init_still_running(m.sha256))
+    throw LoadError(who + ": the init of this library (sha256 " + m.sha256 +
+                    ") from an earlier load that was given up on has still not returned; the plugin is not "
+                    "loaded again until it does");
   // Load the sealed copy we just hashed, not whatever the path holds a moment later.
   std::string fd_path;
   try {
@@ -260,10 +273,6 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
 
   void* state = nullptr;
   if (info->init) {
-    if (init_still_running(m.sha256))
-      throw LoadError(who + ": the init of this library (sha256 " + m.sha256 +
-                      ") from an earlier load that was given up on has still not returned; the plugin is not "
-                      "loaded again until it does");
     auto run = std::make_shared<InitRun>();
     std::string config = boost::json::serialize(m.config);
     std::thread thread;

@@ -61,6 +61,9 @@ class LoadedPlugin {
   std::unordered_map<std::string, const tg_tool*> tools_;
 };
 
+// Whether an init that load_plugin() gave up on is still running somewhere in the process.
+bool plugin_init_still_running();
+
 // Loads the plugin a manifest describes from plugin_dir. Throws LoadError. `host` must outlive
 // the process's plugins (an init given up on may still use it). A zero init_timeout waits for
 // ever.

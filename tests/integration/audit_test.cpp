@@ -236,7 +236,7 @@ TEST(Audit, ACredentialCutByAFieldCapIsScrubbedAndStderrKeepsOneLinePerEvent) {
   McpProcess p({{"serve", "--config", dir.file("policy.json")}, {{"TOOLGATE_TOKEN", key}}});
   p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
                            {"params", {{"protocolVersion", "2025-06-18"}, {"capabilities", json::object()},
-                                       {"clientInfo", {{"name", forged + key}, {"version", pad + key}}}}}});
+                                       {"clientInfo", {{"name", forged + "\xc2\x85NEL " + key}, {"version", pad + key}}}}}});
   p.await_response(0);
   p.send_json(json::object{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
   p.send_json(json::object{{"jsonrpc", "2.0"}, {"id", pad + key}, {"method", "tools/call"},
@@ -256,7 +256,7 @@ TEST(Audit, ACredentialCutByAFieldCapIsScrubbedAndStderrKeepsOneLinePerEvent) {
   std::string err = p.stderr_text();
   EXPECT_EQ(err.find(secret_start), std::string::npos) << "part of the credential reached stderr:\n" << err;
   EXPECT_EQ(err.find("\ntoolgate 2026-01-01T00:00:00.000 critical: FORGED"), std::string::npos) << err;
-  EXPECT_NE(err.find("session: client ok\\ntoolgate 2026-01-01T00:00:00.000 critical: FORGED [REDACTED]"),
+  EXPECT_NE(err.find("session: client ok\n    toolgate 2026-01-01T00:00:00.000 critical: FORGED \\xc2\\x85NEL [REDACTED]"),
             std::string::npos)
       << err;
 }

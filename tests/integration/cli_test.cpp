@@ -1,6 +1,8 @@
 // The command line: --help reads well, --version, usage errors, and `toolgate check` reports.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "fixture.hpp"
@@ -95,6 +97,25 @@ TEST(Cli, CheckFailsWhenTheAuditTrailCannotBeWritten) {
   EXPECT_NE(r.out.find("(every call would be refused: audit.failMode is \"closed\")"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("check failed: 1 problem(s)"), std::string::npos) << r.out;
   EXPECT_EQ(r.err.find("[info]"), std::string::npos) << "stray log lines in another format:\n" << r.err;
+}
+
+TEST(Cli, CheckWithAStuckPluginInitReportsItAndExitsCleanly) {
+  // The init that was given up on is still running when check ends: the process must end
+  // without running static destructors under it (an abort then, now and again).
+  TempDir t;
+  std::string plugins = echo_plugins(t);
+  copy_plugin(fixture_plugin_dir(), plugins, "fx_slow_init");
+  std::string fifo = t.file("init.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  write_text(t.file("policy.json"),
+             "{\"plugins\":{\"directory\":\"" + plugins + "\",\"initTimeoutMs\":200,\"config\":{\"fx_slow_init\":{\"fifo\":\"" +
+                 fifo + "\"}}},\"identity\":{\"anonymous\":{\"tenant\":\"t\",\"scopes\":[\"*\"]}}}");
+  for (int round = 0; round < 3; ++round) {
+    CliRun r = run({"check", "--config", t.file("policy.json")});
+    EXPECT_EQ(r.status, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("init did not return within 200 ms (plugins.initTimeoutMs)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("check failed: 1 problem(s)"), std::string::npos) << r.out;
+  }
 }
 
 TEST(Cli, CheckAndToolsShowTheScopeThePolicyEnforces) {

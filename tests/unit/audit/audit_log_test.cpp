@@ -487,6 +487,51 @@ TEST(AuditLog, AChainWrittenWithAnotherKeyIsNotContinued) {
   EXPECT_TRUE(verify_audit_dir(tmp.sub("audit"), std::nullopt).ok);
 }
 
+TEST(AuditLog, AfterDeletedFilesACrashBeforeTheFirstNewlineIsNotCalledTorn) {
+  // The first new entry links to the hash the lock file remembered, not to genesis: losing its
+  // newline in a crash must not turn the writer's own entry into a "torn" record.
+  TempDir tmp;
+  {
+    AuditLog log(test::test_config(tmp.path()));
+    AuditEntry e = test::sample_entry(0);
+    ASSERT_TRUE(log.append(e));
+  }
+  std::filesystem::remove(tmp.sub("audit.jsonl"));
+  {
+    AuditLog log(test::test_config(tmp.path()));
+    AuditEntry e = test::sample_entry(1);
+    ASSERT_TRUE(log.append(e));
+  }
+  std::string text = test::read_text(tmp.sub("audit.jsonl"));
+  text.pop_back();
+  test::write_text(tmp.sub("audit.jsonl"), text);
+  {
+    AuditLog log(test::test_config(tmp.path()));
+    AuditEntry e = test::sample_entry(2);
+    ASSERT_TRUE(log.append(e));
+  }
+  for (const auto& line : test::read_lines(tmp.sub("audit.jsonl")))
+    EXPECT_EQ(line.find("torn_line"), std::string::npos) << line;
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+  EXPECT_EQ(r.entries, 3u);
+}
+
+TEST(AuditLog, ALogOpenedButNeverWrittenIsNoChainToMiss) {
+  // Opening commits the genesis hash to the lock file; a second writer finding no entries then
+  // must not record files as missing.
+  TempDir tmp;
+  AuditLog first(test::test_config(tmp.path()));
+  ASSERT_TRUE(first.open());
+  AuditLog second(test::test_config(tmp.path()));
+  AuditEntry e = test::sample_entry(0);
+  ASSERT_TRUE(second.append(e));
+  auto lines = test::read_lines(tmp.sub("audit.jsonl"));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].find("audit_recovered"), std::string::npos) << lines[0];
+  EXPECT_EQ(e.prev, std::string(kGenesisHash));
+}
+
 TEST(AuditLog, FilesDeletedWhileNoWriterRanAreRecorded) {
   // The lock file remembers where the chain ended; a fresh start over deleted files goes on
   // from there after an audit_recovered entry instead of silently starting a new chain.
@@ -511,6 +556,9 @@ TEST(AuditLog, FilesDeletedWhileNoWriterRanAreRecorded) {
   EXPECT_EQ(recovered.at("errorCode"), "files_missing");
   EXPECT_EQ(recovered.at("prev"), json::value(last_hash));
   EXPECT_EQ(e.prev, std::string(recovered.at("hash").as_string()));
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+  EXPECT_NE(dump(r).find("audit.jsonl:1: the writer found the audit files missing"), std::string::npos) << dump(r);
 }
 
 TEST(AuditLog, DisabledWritesNothing) {

@@ -166,6 +166,28 @@ TEST(Redactor, APieceOfACredentialCutShortIsScrubbedToo) {
   EXPECT_EQ(r.redact_text(credential + "0"), "[REDACTED]0");
 }
 
+TEST(Redactor, AnotherTokenOfTheSameIssuerIsStillRedactedWhole) {
+  // The caller's JWT and its signature are literals; another token sharing its header must still
+  // meet the JWT pattern whole, not be cut short by a partial literal match.
+  const std::string header = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0";
+  const std::string mine = header + ".eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLW9mLWFsaWNlLXRva2Vu";
+  const std::string other = header + ".eyJzdWIiOiJib2IifQ.c2lnbmF0dXJlLW9mLWJvYnMtdG9rZW4x";
+  Redactor r;
+  r.add_literal(mine);
+  r.add_literal("c2lnbmF0dXJlLW9mLWFsaWNlLXRva2Vu");
+  EXPECT_EQ(r.redact_text("mine " + mine + " other " + other), "mine [REDACTED] other [REDACTED]");
+}
+
+TEST(Redactor, AHugeStringWithASecretNameNearItsEndIsScannedNotGivenUp) {
+  // The name=value pattern must stay linear: a scan that hits the regex engine's complexity
+  // limit redacts the whole string, losing everything else in it.
+  Redactor r;
+  const std::string words(200000, 'a');
+  EXPECT_EQ(r.redact_text(words + " token: s3cr3t"), words + " token: [REDACTED]");
+  const std::string ident(200000, 'b');
+  EXPECT_EQ(r.redact_text(ident + "_token=s3cr3t"), ident + "_token=[REDACTED]");
+}
+
 TEST(Redactor, SecretsInObjectKeysAreRedactedWithoutLosingMembers) {
   Redactor r;
   const std::string credential = "tgk_live_Zq81bWm0cX";

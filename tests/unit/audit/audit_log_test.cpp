@@ -21,6 +21,19 @@ namespace fs = std::filesystem;
 using test::TempDir;
 using test::dump;
 
+// Writes `n` sample entries through a log that is then closed (a process that ended); returns
+// the last entry's hash.
+std::string write_then_close(const std::string& dir, int n) {
+  AuditLog log(test::test_config(dir));
+  std::string last_hash;
+  for (int i = 0; i < n; ++i) {
+    AuditEntry e = test::sample_entry(i);
+    EXPECT_TRUE(log.append(e)) << log.last_error();
+    last_hash = e.hash;
+  }
+  return last_hash;
+}
+
 TEST(AuditLog, WritesOneChainedLinePerEntry) {
   TempDir tmp;
   AuditLog log(test::test_config(tmp.sub("audit")));
@@ -309,15 +322,7 @@ TEST(AuditLog, OldestFilesRotatedAwayStillVerify) {
 
 TEST(AuditLog, ChainContinuesAcrossRestart) {
   TempDir tmp;
-  std::string last_hash;
-  {
-    AuditLog log(test::test_config(tmp.path()));
-    for (int i = 0; i < 3; ++i) {
-      AuditEntry e = test::sample_entry(i);
-      ASSERT_TRUE(log.append(e));
-      last_hash = e.hash;
-    }
-  }
+  std::string last_hash = write_then_close(tmp.path(), 3);
   AuditLog again(test::test_config(tmp.path()));
   ASSERT_TRUE(again.open()) << again.last_error();
   AuditEntry e = test::sample_entry(3);
@@ -347,15 +352,7 @@ TEST(AuditLog, RestartAfterRotationFindsChainInOlderFile) {
 
 TEST(AuditLog, TornLastLineAfterCrashIsRecordedAndChainContinues) {
   TempDir tmp;
-  std::string last_hash;
-  {
-    AuditLog log(test::test_config(tmp.path()));
-    for (int i = 0; i < 3; ++i) {
-      AuditEntry e = test::sample_entry(i);
-      ASSERT_TRUE(log.append(e));
-      last_hash = e.hash;
-    }
-  }
+  std::string last_hash = write_then_close(tmp.path(), 3);
   std::string torn = R"({"id":"0f0e","timestamp":"2026-)";
   test::write_text(tmp.sub("audit.jsonl"), test::read_text(tmp.sub("audit.jsonl")) + torn);
   VerifyReport before = verify_audit_dir(tmp.path(), std::nullopt);
@@ -536,15 +533,7 @@ TEST(AuditLog, FilesDeletedWhileNoWriterRanAreRecorded) {
   // The lock file remembers where the chain ended; a fresh start over deleted files goes on
   // from there after an audit_recovered entry instead of silently starting a new chain.
   TempDir tmp;
-  std::string last_hash;
-  {
-    AuditLog log(test::test_config(tmp.path()));
-    for (int i = 0; i < 3; ++i) {
-      AuditEntry e = test::sample_entry(i);
-      ASSERT_TRUE(log.append(e));
-      last_hash = e.hash;
-    }
-  }
+  std::string last_hash = write_then_close(tmp.path(), 3);
   std::filesystem::remove(tmp.sub("audit.jsonl"));
   AuditLog again(test::test_config(tmp.path()));
   AuditEntry e = test::sample_entry(9);

@@ -325,3 +325,16 @@ TEST_F(JobsFixture, ABusyJobStoreRefusesTheJobAndTheServerKeepsServing) {
   EXPECT_EQ(status_name(await_end(*p, id)), "complete");
 }
 
+TEST_F(JobsFixture, ACancelledJobWhosePluginKeepsRunningDoesNotHoldUpTheNext) {
+  // One job worker. The cancelled job's plugin ignores the cancel and keeps that worker; the pool
+  // lends a stand-in, so the next job still runs (step returns only once its stepper took it).
+  auto p = start(policy("test", "\"workers\":1"));
+  json::object started = p->call_tool("stepper", {{"channel", "stubborn"}, {"steps", 1}, {"ignoreCancel", true}});
+  ASSERT_FALSE(started.contains("isError")) << json::serialize(started);
+  std::string stubborn(structured(started).at("jobId").as_string());
+  EXPECT_EQ(status_name(p->call_tool("job_cancel", {{"jobId", stubborn}})), "cancelled");
+  std::string next = start_stepper(*p, "after-cancel", 1);
+  step(*p, "after-cancel");
+  EXPECT_EQ(status_name(await_end(*p, next)), "complete");
+  step(*p, "stubborn");  // lets the stubborn plugin return
+}

@@ -3,7 +3,8 @@
 // `step` returns only after the stepper has emitted that step's partial result and progress, so
 // the test knows what a poll must show without sleeping. `await_cancel` returns once the stepper
 // on a channel has seen is_cancelled(), which is how a test proves cancellation reached the
-// plugin.
+// plugin. A stepper called with "ignoreCancel": true is a plugin slow to stop: it waits for its
+// steps whatever happens.
 #include <toolgate/plugin.hpp>
 
 #include <boost/json.hpp>
@@ -39,12 +40,14 @@ Result stepper(Call& call, std::string_view args) {
   json::object a = json::parse(args).as_object();
   std::string name(a.at("channel").as_string());
   int steps = a.contains("steps") ? static_cast<int>(a.at("steps").as_int64()) : 3;
+  bool ignore_cancel = a.contains("ignoreCancel") && a.at("ignoreCancel").as_bool();
+  auto cancelled = [&] { return !ignore_cancel && call.cancelled(); };
   for (int i = 1; i <= steps; ++i) {
     {
       std::unique_lock<std::mutex> lock(mu);
       // Cancellation is a flag, not an event: look at it every few milliseconds while waiting.
-      while (channels[name].granted < i && !call.cancelled()) changed.wait_for(lock, std::chrono::milliseconds(5));
-      if (call.cancelled()) {
+      while (channels[name].granted < i && !cancelled()) changed.wait_for(lock, std::chrono::milliseconds(5));
+      if (cancelled()) {
         channels[name].cancelled = true;
         changed.notify_all();
         return Result::text("stopped after cancellation at step " + std::to_string(i));

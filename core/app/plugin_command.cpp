@@ -153,7 +153,7 @@ int sign(const Args& a, std::ostream& out, std::ostream& err) {
   }
   auto m = read_manifest(file, err, "sign");
   if (!m) return 1;
-  if (m->parsed.sha256 == std::string(64, '0')) {
+  if (is_placeholder_sha256(m->parsed.sha256)) {
     err << "toolgate plugin sign: " << file
         << ": the sha256 is a placeholder; sign the manifest the build wrote next to the library "
            "(toolgate_add_plugin fills it in), or run `toolgate manifest hash "

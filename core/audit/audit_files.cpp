@@ -16,9 +16,6 @@
 
 namespace toolgate {
 
-namespace {
-
-// A line that is a whole written entry: hash member last and valid JSON.
 bool is_entry_line(std::string_view line, std::string* hash) {
   auto split = split_entry_line(line);
   if (!split) return false;
@@ -28,6 +25,8 @@ bool is_entry_line(std::string_view line, std::string* hash) {
   if (hash) *hash = split->hash;
   return true;
 }
+
+namespace {
 
 // Walks `text` backwards line by line until an entry; lines that are not entries are collected
 // (newest first) into `junk`. A window that starts mid-file has a partial first line that is
@@ -46,9 +45,10 @@ bool walk_back(std::string_view text, bool starts_at_line, ChainTail& tail, std:
     std::size_t from = nl == std::string_view::npos ? 0 : nl + 1;
     std::string_view line = text.substr(from, end - from);
     std::string hash;
-    if (unterminated && is_entry_line(line, nullptr)) {
+    bool entry = is_entry_line(line, &hash);
+    if (entry && unterminated) {
       tail.unterminated_entry = std::string(line);
-    } else if (is_entry_line(line, &hash)) {
+    } else if (entry) {
       tail.last_hash = hash;
       tail.last_entry = std::string(line);
       return true;
@@ -60,6 +60,7 @@ bool walk_back(std::string_view text, bool starts_at_line, ChainTail& tail, std:
     end = nl;
   }
 }
+
 // The last `max` bytes of a file (all of it when smaller); `whole` tells which.
 std::optional<std::string> read_tail(const std::string& path, std::size_t max, bool& whole, std::string& error) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

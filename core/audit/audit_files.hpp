@@ -9,12 +9,17 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace toolgate {
 
 inline constexpr const char* kAuditFileName = "audit.jsonl";
 inline constexpr const char* kAuditLockName = ".audit.lock";
+
+// A line with a whole written entry's shape: the hash member last, and valid JSON. `hash`, when
+// given, receives the stored hash.
+bool is_entry_line(std::string_view line, std::string* hash = nullptr);
 
 // DIR/audit.jsonl for 0, DIR/audit.<n>.jsonl otherwise (spdlog's rotating-sink naming).
 std::string audit_file_path(const std::string& dir, std::size_t index);

@@ -373,7 +373,7 @@ void AuditLog::after_scan(const ChainTail& tail, const std::optional<std::string
   // A chain written with another key (hmacKeyFile added, removed or changed) cannot be continued:
   // no single key would verify the directory afterwards. Refuse (the batch fails, calls are
   // refused under failMode closed) and say what to do.
-  if (tail.last_hash && !self_consistent(tail.last_entry))
+  if (tail.last_hash && !verified_link(tail.last_entry))
     throw std::runtime_error("the newest entry in " + config_.directory + " does not verify with " +
                              (hasher_.keyed() ? "this HMAC key" : "plain SHA-256 (no hmacKeyFile)") +
                              ": the log was written with another key, or without one, or that entry was edited. "
@@ -381,21 +381,16 @@ void AuditLog::after_scan(const ChainTail& tail, const std::optional<std::string
   std::optional<std::string> end = tail.last_hash;
   std::vector<std::string> torn_lines = tail.junk;
   if (tail.unterminated_entry) {
-    // Only an entry that links to the one before it and whose hash checks out with this log's
-    // key is taken as the chain's end (a crash just before its newline); anything else that
-    // merely looks like one is recorded as torn, or the chain would go on from a forged hash.
-    // What it must link to: the entry before it; with none, genesis (the first entry ever) or
-    // the chain end this process or the lock file knows (files deleted, then a crash cut the
-    // first new entry's newline).
-    std::optional<std::string> linked;
-    for (const std::string& before : end ? std::vector<std::string>{*end}
-                                         : std::vector<std::string>{std::string(kGenesisHash), known}) {
-      if (before.empty()) continue;
-      last_hash_ = before;
-      if ((linked = linked_hash(*tail.unterminated_entry))) break;
-    }
-    if (linked)
-      end = linked;
+    // Only an entry whose hash checks out with this log's key and that links to what comes
+    // before it is taken as the chain's end (a crash just before its newline); anything else
+    // that merely looks like one is recorded as torn, or the chain would go on from a forged
+    // hash. What comes before it: the entry before it; with none, genesis (the first entry
+    // ever) or the chain end this process or the lock file knows (files deleted, then a crash
+    // cut the first new entry's newline).
+    auto link = verified_link(*tail.unterminated_entry);
+    bool links = link && (end ? link->prev == *end : link->prev == kGenesisHash || (had_chain && link->prev == known));
+    if (links)
+      end = std::move(link->hash);
     else
       torn_lines.push_back(*tail.unterminated_entry);
   }
@@ -433,26 +428,16 @@ void AuditLog::after_scan(const ChainTail& tail, const std::optional<std::string
   chain_line(start, nullptr);
 }
 
-bool AuditLog::self_consistent(std::string_view line) {
-  auto split = split_entry_line(line);
-  if (!split) return false;
-  boost::system::error_code ec;
-  json::value v = json::parse(line, ec);
-  const json::object* o = ec ? nullptr : v.if_object();
-  const json::value* prev = o ? o->if_contains("prev") : nullptr;
-  return prev && prev->is_string() && hasher_.link(prev->get_string(), split->canonical) == split->hash;
-}
-
-std::optional<std::string> AuditLog::linked_hash(std::string_view line) {
+std::optional<AuditLog::Link> AuditLog::verified_link(std::string_view line) {
   auto split = split_entry_line(line);
   if (!split) return std::nullopt;
   boost::system::error_code ec;
   json::value v = json::parse(line, ec);
   const json::object* o = ec ? nullptr : v.if_object();
   const json::value* prev = o ? o->if_contains("prev") : nullptr;
-  if (!prev || !prev->is_string() || prev->get_string() != last_hash_) return std::nullopt;
-  if (hasher_.link(last_hash_, split->canonical) != split->hash) return std::nullopt;
-  return split->hash;
+  if (!prev || !prev->is_string() || hasher_.link(prev->get_string(), split->canonical) != split->hash)
+    return std::nullopt;
+  return Link{std::string(prev->get_string()), std::move(split->hash)};
 }
 
 // Logs state changes once (not per call) and counts refused or lost entries.

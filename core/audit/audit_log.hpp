@@ -134,10 +134,13 @@ class AuditLog {
   void complete(std::vector<Pending*>& done);
   // `e` (may be null) gets its prev and hash.
   void chain_line(std::size_t start, AuditEntry* e);
-  // Whether `line`'s hash checks out over its own prev and contents with this log's key.
-  bool self_consistent(std::string_view line);
-  // The hash of `line` if it is an entry that links to last_hash_ and whose hash checks out.
-  std::optional<std::string> linked_hash(std::string_view line);
+  // An entry line's link, if its hash checks out over its own prev and contents with this
+  // log's key.
+  struct Link {
+    std::string prev;
+    std::string hash;
+  };
+  std::optional<Link> verified_link(std::string_view line);
   // Adds an audit_recovered entry to the batch when the scan found damage to record.
   void after_scan(const ChainTail& tail, const std::optional<std::string>& lock_hash);
   void report(bool ok, const std::string& error, std::size_t entries);

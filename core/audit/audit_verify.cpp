@@ -43,7 +43,7 @@ class Verifier {
       if (!terminated && newest) {
         // A torn write is a prefix of an entry, so it never has a whole entry's shape. A line
         // that does is checked like any entry: a crash just before the newline leaves a valid one.
-        if (entry_shaped(line)) {
+        if (is_entry_line(line)) {
           if (!take_entry(line, where, true))
             report_.problems.push_back(where + ": a whole entry's shape without a newline or a chain link (an "
                                                "interrupted write cannot leave that: appended by something else)");
@@ -55,13 +55,6 @@ class Verifier {
       }
       take_entry(line, where, false);
     }
-  }
-
-  static bool entry_shaped(std::string_view line) {
-    if (!split_entry_line(line)) return false;
-    boost::system::error_code ec;
-    json::value v = json::parse(line, ec);
-    return !ec && v.is_object();
   }
 
   void finish() {

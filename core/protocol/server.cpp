@@ -275,10 +275,8 @@ json::value Server::on_initialize(const Message& m, std::string& error, int& cod
   json::object result{{"protocolVersion", session_.version}, {"capabilities", std::move(capabilities)},
                       {"serverInfo", std::move(server_info)}};
   if (!options_.instructions.empty()) result["instructions"] = options_.instructions;
-  // Cut like a tool name, with "..." marking the cut (the log's redaction knows that mark).
-  auto shown = [](const std::string& s) { return shown_tool_name(s) + (s.size() > kShownToolNameBytes ? "..." : ""); };
-  spdlog::info("session: client {} {} negotiated protocol {}", shown(session_.client_name),
-               shown(session_.client_version), session_.version);
+  spdlog::info("session: client {} {} negotiated protocol {}", shown_in_message(session_.client_name),
+               shown_in_message(session_.client_version), session_.version);
   return result;
 }
 
@@ -349,7 +347,7 @@ void Server::on_tools_call(const Message& m, const std::shared_ptr<BatchCollecto
   if (!tool) {
     std::string_view asked = name->get_string().subview();
     return refuse_tool_call(m, batch, session, rpc::kInvalidParams,
-                            "Unknown tool: " + shown_tool_name(asked) + (asked.size() > kShownToolNameBytes ? "..." : ""));
+                            "Unknown tool: " + shown_in_message(asked));
   }
 
   CallExtras extras;

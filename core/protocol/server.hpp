@@ -148,6 +148,8 @@ class Server {
   // valid UTF-8. A name no tool has may be huge (a probe).
   static constexpr std::size_t kShownToolNameBytes = 256;
   static std::string shown_tool_name(std::string_view name);
+  // The same with "..." marking a cut, for messages (the log's redaction knows that mark).
+  static std::string shown_in_message(std::string_view text);
 
   ServerOptions options_;
   LineWriter& out_;

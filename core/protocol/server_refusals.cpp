@@ -13,6 +13,10 @@ namespace json = boost::json;
 
 std::string Server::shown_tool_name(std::string_view name) { return to_valid_utf8(name.substr(0, kShownToolNameBytes)); }
 
+std::string Server::shown_in_message(std::string_view text) {
+  return shown_tool_name(text) + (text.size() > kShownToolNameBytes ? "..." : "");
+}
+
 void Server::refuse_tool_call(const Message& m, const std::shared_ptr<BatchCollector>& batch,
                               const SessionInfo& session, int code, std::string message) {
   CallRecord rec;

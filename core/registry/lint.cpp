@@ -209,7 +209,7 @@ std::vector<LintFinding> lint_manifest(const std::string& text) {
 
   if (doc->is_object()) {
     const json::object& root = doc->get_object();
-    if (const json::value* sha = root.if_contains("sha256"); sha && sha->is_string() && sha->get_string() == std::string(64, '0'))
+    if (const json::value* sha = root.if_contains("sha256"); sha && sha->is_string() && is_placeholder_sha256(sha->get_string()))
       c.add(Severity::Warning, "$.sha256", "the sha256 is a placeholder: lint the manifest the build wrote next to the library (toolgate_add_plugin "
             "fills it in), or run `toolgate manifest hash MANIFEST --library PATH` after building");
     scope_findings(root, c);

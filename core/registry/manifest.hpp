@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/json_reader.hpp"
@@ -39,6 +40,12 @@ struct ToolManifest {
   bool read_only() const;
   bool destructive() const;
 };
+
+// The sha256 a source manifest carries until the build (toolgate_add_plugin) or `toolgate
+// manifest hash` fills in the library's.
+inline bool is_placeholder_sha256(std::string_view sha256) {
+  return sha256.size() == 64 && sha256.find_first_not_of('0') == std::string_view::npos;
+}
 
 struct PluginManifest {
   std::string file;          // absolute path of the manifest

@@ -187,7 +187,7 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginManifest& m, const std::st
     throw LoadError(who + ": " + e.what());
   }
   const std::string& actual = image->sha256();
-  if (m.sha256 == std::string(64, '0'))
+  if (is_placeholder_sha256(m.sha256))
     throw LoadError(who + ": the manifest's sha256 is still the placeholder (64 zeros): install the manifest the "
                     "build wrote next to the library (toolgate_add_plugin fills it in), or run `toolgate manifest "
                     "hash " + m.file + " --library " + path + "`");

@@ -45,13 +45,7 @@ TEST(AuditLog, ChainContinuesAcrossRestart) {
 
 TEST(AuditLog, RestartAfterRotationFindsChainInOlderFile) {
   TempDir tmp;
-  std::string last_hash;
-  {
-    AuditLog log(test::test_config(tmp.path()));
-    AuditEntry e = test::sample_entry(0);
-    ASSERT_TRUE(log.append(e));
-    last_hash = e.hash;
-  }
+  std::string last_hash = write_then_close(tmp.path(), 1);
   fs::rename(tmp.sub("audit.jsonl"), tmp.sub("audit.1.jsonl"));  // as if rotated just before exit
   test::write_text(tmp.sub("audit.jsonl"), "");
   AuditLog again(test::test_config(tmp.path()));
@@ -96,13 +90,7 @@ TEST(AuditLog, TornLastLineAfterCrashIsRecordedAndChainContinues) {
 
 TEST(AuditLog, CompleteEntryMissingOnlyItsNewlineIsKept) {
   TempDir tmp;
-  std::string last_hash;
-  {
-    AuditLog log(test::test_config(tmp.path()));
-    AuditEntry e = test::sample_entry(0);
-    ASSERT_TRUE(log.append(e));
-    last_hash = e.hash;
-  }
+  std::string last_hash = write_then_close(tmp.path(), 1);
   std::string text = test::read_text(tmp.sub("audit.jsonl"));
   text.pop_back();
   test::write_text(tmp.sub("audit.jsonl"), text);

@@ -1,5 +1,12 @@
 #include "jobs/job_store.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <stdexcept>
 #include <variant>
 
@@ -106,6 +113,26 @@ JobRecord read_job(const Stmt& s) {
   return j;
 }
 
+// Holds an exclusive flock(2) on `path` (created 0600) for its lifetime; waits for it.
+class SetupLock {
+ public:
+  explicit SetupLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd_);
+      throw std::runtime_error("cannot lock " + path + ": " + std::strerror(saved));
+    }
+  }
+  ~SetupLock() { ::close(fd_); }  // closing releases the lock
+  SetupLock(const SetupLock&) = delete;
+  SetupLock& operator=(const SetupLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 }  // namespace
 
 JobStore::JobStore(const std::string& dir) : file_(dir + "/jobs.sqlite3") {
@@ -118,6 +145,10 @@ JobStore::JobStore(const std::string& dir) : file_(dir + "/jobs.sqlite3") {
   }
   sqlite3_busy_timeout(db_, 5000);  // other toolgate processes on the same state directory
   try {
+    // Switching a new database to WAL is a lock upgrade SQLite does not wait for (no busy
+    // handler): two processes starting together on one state directory made one of them fail
+    // with "database is locked". They take turns setting it up instead.
+    SetupLock turn(file_ + ".setup-lock");
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");
     exec(kSchema);

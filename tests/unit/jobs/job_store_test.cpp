@@ -5,6 +5,11 @@
 #include "jobs/job_store.hpp"
 #include "test_dir.hpp"
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 using namespace toolgate;
 using toolgate::testing::StateDir;
 namespace json = boost::json;
@@ -156,4 +161,28 @@ TEST(JobStore, DataSurvivesReopening) {
   auto j = again.get("a", 2000);
   ASSERT_TRUE(j);
   EXPECT_EQ(j->result->at("content").as_array()[0].at("text"), "ok");
+}
+
+TEST(JobStore, ProcessesOpeningANewStoreTogetherAllSucceed) {
+  // Each JobStore is its own SQLite connection, as separate processes are. Opening a new database
+  // switches it to WAL, a lock SQLite does not wait for: without taking turns, one of several
+  // openers failed with "database is locked".
+  for (int round = 0; round < 20; ++round) {
+    StateDir dir;
+    std::vector<std::thread> openers;
+    std::atomic<int> failed{0};
+    std::string first_error;
+    std::mutex error_mu;
+    for (int i = 0; i < 6; ++i)
+      openers.emplace_back([&] {
+        try {
+          JobStore store(dir.path());
+        } catch (const std::exception& e) {
+          std::lock_guard lock(error_mu);
+          if (failed++ == 0) first_error = e.what();
+        }
+      });
+    for (auto& t : openers) t.join();
+    ASSERT_EQ(failed.load(), 0) << first_error;
+  }
 }

@@ -42,13 +42,17 @@ void JobRun::progress_snapshot(JobRecord& into) {
 }
 
 void JobRun::run() {
-  if (cancelled_) {  // cancelled or expired while queued: the job is already terminal
+  bool skip = false;
+  {
+    // Decided under mu_, as lend_stand_in_if_stuck() decides: a cancel either finds the plugin
+    // running (and lends a stand-in) or is seen here (and the plugin never runs).
+    std::lock_guard<std::mutex> lock(mu_);
+    skip = cancelled_;
+    if (!skip) plugin_running_ = true;
+  }
+  if (skip) {  // cancelled or expired while queued: the job is already terminal
     engine_.plugin_returned(*this, std::nullopt);
     return;
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    plugin_running_ = true;
   }
   std::string thrown;
   int rc = invoke_plugin_tool(*tool_, *this, args_, thrown);

@@ -329,9 +329,10 @@ TEST_F(JobsFixture, ACancelledJobWhosePluginKeepsRunningDoesNotHoldUpTheNext) {
   // One job worker. The cancelled job's plugin ignores the cancel and keeps that worker; the pool
   // lends a stand-in, so the next job still runs (step returns only once its stepper took it).
   auto p = start(policy("test", "\"workers\":1"));
-  json::object started = p->call_tool("stepper", {{"channel", "stubborn"}, {"steps", 1}, {"ignoreCancel", true}});
+  json::object started = p->call_tool("stepper", {{"channel", "stubborn"}, {"steps", 2}, {"ignoreCancel", true}});
   ASSERT_FALSE(started.contains("isError")) << json::serialize(started);
   std::string stubborn(structured(started).at("jobId").as_string());
+  step(*p, "stubborn");  // returns once the plugin runs: the cancel below finds it running
   EXPECT_EQ(status_name(p->call_tool("job_cancel", {{"jobId", stubborn}})), "cancelled");
   std::string next = start_stepper(*p, "after-cancel", 1);
   step(*p, "after-cancel");

@@ -198,10 +198,6 @@ void AppPolicy::set_completion_scope(CompletionScope scope) {
   if (parts_->audit) parts_->audit->set_completion_scope(std::move(scope));
 }
 
-bool AppPolicy::wait_audit_idle(std::chrono::steady_clock::time_point deadline) {
-  return !parts_->audit || parts_->audit->wait_idle(deadline);
-}
-
 std::shared_ptr<const ResponseRedaction> AppPolicy::response_redaction() { return parts_->redaction; }
 
 }  // namespace toolgate

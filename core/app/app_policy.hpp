@@ -34,8 +34,6 @@ class AppPolicy : public CallPolicy {
   bool record(const CallRecord& record, std::string& why) override;
   void record_then(CallRecord record, RecordDone done) override;
   void set_completion_scope(CompletionScope scope) override;
-  // Shutdown: waits until every entry record_then() queued is written and answered.
-  bool wait_audit_idle(std::chrono::steady_clock::time_point deadline);
   std::shared_ptr<const ResponseRedaction> response_redaction() override;
 
  private:

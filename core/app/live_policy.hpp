@@ -50,7 +50,6 @@ class LivePolicy : public CallPolicy {
   // Set once before serving; AppPolicy hands it on to the policies reloads build from it.
   void set_completion_scope(CompletionScope scope) override { current()->set_completion_scope(std::move(scope)); }
   std::shared_ptr<const ResponseRedaction> response_redaction() override { return current()->response_redaction(); }
-  bool wait_audit_idle(std::chrono::steady_clock::time_point deadline) { return current()->wait_audit_idle(deadline); }
 
  private:
   mutable std::mutex mu_;

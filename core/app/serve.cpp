@@ -203,7 +203,9 @@ int run_serve(const CliOptions& cli) {
   std::size_t ended = server.drain(deadline);
   if (jobs) ended += jobs->shutdown(deadline);
   // Calls ended just now queued their audit entries without waiting: none may be lost.
-  if (!policy->wait_audit_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)))
+  // Every log, not only the current policy's: a call answered from the stdin reader is let go
+  // before its entry is written (ToolCall::finish), so drain() does not wait for it.
+  if (!AuditLog::wait_all_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)))
     spdlog::error("audit: entries were still pending at exit");
   spdlog::info("shutting down ({}){}", stop.why,
                ended ? ", ended " + std::to_string(ended) + " call(s) still running after the grace period" : "");

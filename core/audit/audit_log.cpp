@@ -15,6 +15,10 @@ namespace toolgate {
 
 namespace json = boost::json;
 
+namespace {
+thread_local bool t_on_writer_thread = false;  // some AuditLog's writer thread (each log has its own)
+}  // namespace
+
 struct AuditLog::Pending {
   std::string prefix;  // append(): canonical text before `prev`, built by the caller's thread
   AuditEntry* entry = nullptr;
@@ -36,7 +40,16 @@ AuditLog::AuditLog(AuditConfig config)
     for (const auto& t : config_.taps) taps_.push_back(std::make_unique<AuditTap>(t));
 }
 
-AuditLog::~AuditLog() { wait_idle(std::chrono::steady_clock::time_point::max()); }
+AuditLog::~AuditLog() {
+  wait_idle(std::chrono::steady_clock::time_point::max());
+  {
+    std::lock_guard q(queue_mu_);
+    writer_stopping_ = true;
+  }
+  writer_cv_.notify_one();
+  if (writer_thread_.joinable()) writer_thread_.join();
+  for (Pending* p : recycle_) delete p;
+}
 
 std::string AuditLog::last_error() const {
   std::lock_guard lk(error_mu_);
@@ -121,6 +134,7 @@ bool AuditLog::append(AuditEntry& e) {
         std::lock_guard q(queue_mu_);
         batch.swap(queue_);
       }
+      taken_.notify_all();
       async_done = write_batch(batch);
     }
   }
@@ -189,6 +203,7 @@ void AuditLog::write_queued(std::size_t rounds) {
       std::vector<Pending*> batch;
       batch.swap(queue_);
       q.unlock();
+      taken_.notify_all();
       done = write_batch(batch);
     }
     complete(done);
@@ -200,8 +215,7 @@ void AuditLog::complete(std::vector<Pending*>& done) {
   bool open_mode = config_.fail_mode == AuditConfig::FailMode::open;
   auto run = [&] {
     std::string error;  // the same for the whole batch
-    for (Pending* raw : done) {
-      std::unique_ptr<Pending> p(raw);
+    for (Pending* p : done) {
       bool ok = p->ok || open_mode;
       if (!ok && error.empty()) error = last_error();
       try {
@@ -215,7 +229,15 @@ void AuditLog::complete(std::vector<Pending*>& done) {
     scope_(run);
   else
     run();
+  // Entries and continuations were built by the thread that queued them (usually the stdin
+  // reader): the writer thread hands them back to be freed there (flush_deferred), so their
+  // memory neither crosses cores again nor migrates between the allocator's thread caches, and
+  // no destructor (a call, a policy, this log) runs on the writer thread.
+  bool on_writer_thread = t_on_writer_thread;
+  if (!on_writer_thread)
+    for (Pending* p : done) delete p;
   std::lock_guard q(queue_mu_);
+  if (on_writer_thread) recycle_.insert(recycle_.end(), done.begin(), done.end());
   async_pending_ -= done.size();
   if (async_pending_ == 0) idle_.notify_all();
 }
@@ -223,6 +245,16 @@ void AuditLog::complete(std::vector<Pending*>& done) {
 namespace {
 std::mutex g_tracked_mu;
 std::vector<std::weak_ptr<AuditLog>> g_tracked;
+
+// The tracked logs still alive, to be used without the registry's lock: a continuation may drop
+// the last reference to a log.
+std::vector<std::shared_ptr<AuditLog>> tracked_logs() {
+  std::vector<std::shared_ptr<AuditLog>> logs;
+  std::lock_guard l(g_tracked_mu);
+  for (const auto& w : g_tracked)
+    if (auto log = w.lock()) logs.push_back(std::move(log));
+  return logs;
+}
 }  // namespace
 
 void AuditLog::track(const std::shared_ptr<AuditLog>& log) {
@@ -231,24 +263,76 @@ void AuditLog::track(const std::shared_ptr<AuditLog>& log) {
   g_tracked.push_back(log);
 }
 
-void AuditLog::flush_all_deferred() {
-  std::vector<std::shared_ptr<AuditLog>> logs;
-  {
-    std::lock_guard l(g_tracked_mu);
-    for (const auto& w : g_tracked)
-      if (auto log = w.lock()) logs.push_back(std::move(log));
-  }
-  // Without the registry's lock: a continuation may drop the last reference to a log.
-  for (const auto& log : logs) log->flush_deferred();
+bool AuditLog::wait_all_idle(std::chrono::steady_clock::time_point deadline) {
+  bool idle = true;
+  for (const auto& log : tracked_logs()) idle = log->wait_idle(deadline) && idle;
+  return idle;
 }
 
+void AuditLog::flush_all_deferred() {
+  for (const auto& log : tracked_logs()) log->flush_deferred();
+}
+
+// A small batch (a client waiting for one response) is written here and now: handing it over
+// would add a thread wake-up to every round trip. A larger one goes to the writer thread, so
+// that hashing and writing it overlap with the reader running the next calls on another core;
+// only the batch crosses threads, as a vector of entries whose responses are already rendered.
 void AuditLog::flush_deferred() {
+  std::vector<Pending*> finished;
+  bool write_here = false;
   {
-    std::lock_guard q(queue_mu_);
-    if (queue_.empty() || async_writer_) return;  // nothing held back, or a writer takes it anyway
-    async_writer_ = true;
+    std::unique_lock q(queue_mu_);
+    // Back-pressure on the reader (the only thread that defers): while the writer thread is held
+    // up (by a client that reads none of its responses), it stops here instead of queueing
+    // without bound. Only for the writer thread, which waits at LineWriter's cap as the reader
+    // would: a worker lent the writer role blocks in write(2) instead, as it always has.
+    auto held_up = [&] { return queue_.size() >= kMaxQueuedEntries && writer_thread_writing_; };
+    if (OutputDeferral::active() && held_up()) {
+      back_pressure_waits_.fetch_add(1);
+      taken_.wait(q, [&] { return !held_up(); });
+    }
+    finished.swap(recycle_);
+    if (!queue_.empty() && !async_writer_) {  // else nothing is held back, or a writer takes it anyway
+      async_writer_ = true;
+      if (queue_.size() >= kHandOffEntries && start_writer_thread()) {
+        writer_wanted_ = writer_thread_writing_ = true;
+        writer_cv_.notify_one();
+      } else {
+        write_here = true;
+      }
+    }
   }
-  write_queued(lent_rounds_);
+  for (Pending* p : finished) delete p;
+  if (write_here) write_queued(lent_rounds_);
+}
+
+// queue_mu_ held. False when no thread can be had (the caller then writes the batch itself).
+bool AuditLog::start_writer_thread() {
+  if (writer_thread_.joinable()) return true;
+  try {
+    writer_thread_ = std::thread([this] { writer_loop(); });
+    return true;
+  } catch (const std::system_error&) {
+    return false;
+  }
+}
+
+void AuditLog::writer_loop() {
+  t_on_writer_thread = true;
+  // Sends the responses of the reader's batches on its behalf: past LineWriter's cap it waits
+  // for a client that reads nothing, and the reader then waits for it (flush_deferred).
+  OutputBackPressure back_pressure;
+  std::unique_lock q(queue_mu_);
+  for (;;) {
+    writer_cv_.wait(q, [&] { return writer_wanted_ || writer_stopping_; });
+    if (!writer_wanted_) return;
+    writer_wanted_ = false;
+    q.unlock();
+    write_queued(std::numeric_limits<std::size_t>::max());  // async_writer_ was set for it
+    q.lock();
+    writer_thread_writing_ = false;
+    taken_.notify_all();
+  }
 }
 
 bool AuditLog::wait_idle(std::chrono::steady_clock::time_point deadline) {

@@ -28,6 +28,12 @@
 // The continuations of one batch run together inside the completion scope (set_completion_scope),
 // which lets the protocol layer write all their responses with one write(2). wait_idle() waits
 // until every queued entry is written and its continuation has run (shutdown).
+// The stdin reader defers its entries (OutputDeferral) and flushes them between reads. A small
+// held-back batch it writes itself; one of kHandOffEntries or more goes to the log's own writer
+// thread, so that hashing and writing overlap with the reader running the next calls. Only the
+// batch crosses threads: the protocol layer hands over responses already rendered, and the
+// writer thread gives the entries and continuations back for the reader to free. The reader
+// waits (back-pressure) while kMaxQueuedEntries are queued for a writer that is held up.
 //
 // Lifetime: construct from the parsed config at start-up (nothing touches the disk until
 // open() or the first append(); a process that only answers `server/discover` creates no
@@ -49,6 +55,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace toolgate {
@@ -92,6 +99,9 @@ class AuditLog {
   // after a policy reload, calls still in flight keep writing to the log that was replaced.
   static void track(const std::shared_ptr<AuditLog>& log);
   static void flush_all_deferred();
+  // wait_idle() on every tracked log (shutdown): calls that ended under a policy since replaced
+  // may still have entries, and responses, with the log that policy used.
+  static bool wait_all_idle(std::chrono::steady_clock::time_point deadline);
   // Wraps the running of one batch's continuations (e.g. to group the responses they write).
   // Set once, before the first append_then(); null runs them plainly.
   using CompletionScope = std::function<void(const std::function<void()>& run)>;
@@ -104,6 +114,10 @@ class AuditLog {
   void set_lent_rounds(std::size_t rounds) { lent_rounds_ = rounds; }
   // How often that happened.
   std::uint64_t writer_handoffs() const { return handoffs_.load(); }
+  // A deferring thread's flush_deferred() waits while kMaxQueuedEntries entries are queued for a
+  // writer that is held up (back-pressure on the stdin reader); how often it did.
+  static constexpr std::size_t kMaxQueuedEntries = 8 * 1024;
+  std::uint64_t back_pressure_waits() const { return back_pressure_waits_.load(); }
 
   // Why the last write failed; empty while healthy.
   std::string last_error() const;
@@ -154,8 +168,20 @@ class AuditLog {
   bool async_writer_ = false;        // an append_then() caller is writing batches
   std::size_t async_pending_ = 0;    // append_then() entries not yet completed
   std::condition_variable idle_;     // async_pending_ reached 0 and no async writer is left
+  std::condition_variable taken_;    // a writer took the queue
   std::size_t lent_rounds_ = 64;
+  // The writer thread, started for the first deferred batch of kHandOffEntries or more.
+  static constexpr std::size_t kHandOffEntries = 16;
+  bool start_writer_thread();
+  void writer_loop();
+  std::thread writer_thread_;
+  bool writer_wanted_ = false;    // a batch was handed to it (async_writer_ is set for it)
+  bool writer_thread_writing_ = false;  // from the hand-off until its write_queued() returns
+  bool writer_stopping_ = false;
+  std::condition_variable writer_cv_;
+  std::vector<Pending*> recycle_;  // completed on the writer thread; freed by flush_deferred()
   std::atomic<std::uint64_t> handoffs_{0};
+  std::atomic<std::uint64_t> back_pressure_waits_{0};
   CompletionScope scope_;
   std::mutex write_mu_;  // held by the one thread writing a batch; guards everything below
   ChainHasher hasher_;

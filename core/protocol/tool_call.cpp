@@ -7,6 +7,7 @@
 #include "protocol/jsonrpc.hpp"
 #include "protocol/render.hpp"
 #include "protocol/versions.hpp"
+#include "util/output_deferral.hpp"
 
 namespace toolgate {
 
@@ -181,6 +182,21 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
   rec.consent_id = consent_id_;
   rec.client_name = session_.client_name;
   rec.client_version = session_.client_version;
+  // On the stdin reader, the response is rendered now and the call let go here: the audit writer
+  // (which may be another thread, see AuditLog::flush_deferred) then only sends a prepared line,
+  // or the refusal built from the shape if the entry cannot be written, and never touches this
+  // call's objects across cores. A JSON-RPC batch (its collector) and a call the client has
+  // cancelled (no response at all) take the general path below.
+  if (!batch_ && !client_cancelled_ && OutputDeferral::active()) {
+    ReplyShape shape = reply_shape();
+    std::string line = reply_line(shape, std::move(result), rpc_error);
+    server_.call_finished(key_);
+    policy_->record_then(std::move(rec), [shape = std::move(shape), line = std::move(line)](
+                                             bool recorded, const std::string& why) mutable {
+      shape.server->respond(nullptr, recorded ? std::move(line) : withheld_line(shape, why));
+    });
+    return;
+  }
   // The response waits for the entry: deliver() runs once it is in the file, on whichever
   // thread wrote it (this one, or the audit writer of a later batch).
   policy_->record_then(std::move(rec), [self = shared_from_this(), result = std::move(result), rpc_error](
@@ -189,37 +205,45 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
   });
 }
 
-void ToolCall::deliver(json::object result, const json::value& rpc_error, bool recorded, const std::string& why) {
-  const ToolManifest& m = *tool_->manifest;
-  // The JSON-RPC error to answer with instead of a result, if any.
-  json::value error = recorded ? rpc_error : json::value();
-  if (!recorded) {
-    // The condition itself is logged once by the audit log, not once per refused call.
-    spdlog::debug("audit: entry for call {} to {} could not be written: {}", key_, m.name, why);
-    std::string message = admitted_ ? "the result is withheld because the audit trail could not be written: " + why
-                                    : "the call was refused because the audit trail cannot be written: " + why;
-    result = error_result("internal", message);
-    if (extras_.task_mode == TaskMode::Mcp2025) error = refusal_error("internal", message, result);
-  }
-  if (client_cancelled_) {
-    server_.skip_response(batch_);
-  } else if (error.is_object()) {
+ToolCall::ReplyShape ToolCall::reply_shape() const {
+  return ReplyShape{&server_, id_, session_.version, consent_id_, session_.stateless, admitted_, extras_.task_mode};
+}
+
+std::string ToolCall::reply_line(const ReplyShape& shape, json::object result, const json::value& error) {
+  if (error.is_object()) {
     const json::object& e = error.get_object();
-    server_.respond(batch_, make_error(id_, static_cast<int>(e.at("code").to_number<std::int64_t>()),
-                                       std::string(e.at("message").as_string()),
-                                       e.contains("data") ? e.at("data") : json::value()));
-  } else {
-    adapt_result(result, session_.version);
-    if (!consent_id_.empty() || session_.stateless) {
-      json::object& meta = result["_meta"].is_object() ? result["_meta"].get_object()
-                                                       : (result["_meta"] = json::object()).get_object();
-      if (!consent_id_.empty()) meta["dev.toolgate/consentId"] = consent_id_;
-      if (session_.stateless)
-        for (auto& kv : server_.server_info_meta()) meta[kv.key()] = kv.value();
-    }
-    if (session_.stateless && !result.contains("resultType")) result["resultType"] = "complete";
-    server_.respond(batch_, make_response(id_, std::move(result)));
+    return make_error(shape.id, static_cast<int>(e.at("code").to_number<std::int64_t>()),
+                      std::string(e.at("message").as_string()), e.contains("data") ? e.at("data") : json::value());
   }
+  adapt_result(result, shape.version);
+  if (!shape.consent_id.empty() || shape.stateless) {
+    json::object& meta = result["_meta"].is_object() ? result["_meta"].get_object()
+                                                     : (result["_meta"] = json::object()).get_object();
+    if (!shape.consent_id.empty()) meta["dev.toolgate/consentId"] = shape.consent_id;
+    if (shape.stateless)
+      for (auto& kv : shape.server->server_info_meta()) meta[kv.key()] = kv.value();
+  }
+  if (shape.stateless && !result.contains("resultType")) result["resultType"] = "complete";
+  return make_response(shape.id, std::move(result));
+}
+
+std::string ToolCall::withheld_line(const ReplyShape& shape, const std::string& why) {
+  std::string message = shape.admitted ? "the result is withheld because the audit trail could not be written: " + why
+                                       : "the call was refused because the audit trail cannot be written: " + why;
+  json::object result = error_result("internal", message);
+  json::value error;  // a task-augmented request is answered with an error, as in refuse()
+  if (shape.task_mode == TaskMode::Mcp2025) error = refusal_error("internal", message, result);
+  return reply_line(shape, std::move(result), error);
+}
+
+void ToolCall::deliver(json::object result, const json::value& rpc_error, bool recorded, const std::string& why) {
+  if (!recorded)  // the condition itself is logged once by the audit log, not once per refused call
+    spdlog::debug("audit: entry for call {} to {} could not be written: {}", key_, tool_->manifest->name, why);
+  if (client_cancelled_)
+    server_.skip_response(batch_);
+  else
+    server_.respond(batch_, recorded ? reply_line(reply_shape(), std::move(result), rpc_error)
+                                     : withheld_line(reply_shape(), why));
   server_.call_finished(key_);
 }
 

@@ -90,6 +90,21 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
   // The second half of finish(), run once the audit entry is written (or refused): sends the
   // response, or withholds the result when the entry could not be written.
   void deliver(boost::json::object result, const boost::json::value& rpc_error, bool recorded, const std::string& why);
+  // What a response needs besides its result, so that it can be rendered without the call.
+  struct ReplyShape {
+    Server* server;
+    boost::json::value id;
+    std::string version;     // the session's protocol version
+    std::string consent_id;
+    bool stateless = false;
+    bool admitted = false;   // past every check: an unrecordable result is "withheld", not "refused"
+    TaskMode task_mode = TaskMode::None;
+  };
+  ReplyShape reply_shape() const;
+  // The response line for a result, or for `error` when that is an object (a JSON-RPC error).
+  static std::string reply_line(const ReplyShape& shape, boost::json::object result, const boost::json::value& error);
+  // The answer instead when the call's audit entry could not be written.
+  static std::string withheld_line(const ReplyShape& shape, const std::string& why);
   bool client_declared(const std::string& method) const;
   bool client_supports_form_elicitation() const;
   // Whether the client declared the mode an elicitation/create with these params would use.

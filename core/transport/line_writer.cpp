@@ -59,9 +59,12 @@ bool LineWriter::write_line(std::string_view message) {
   if (closed_) return false;
   bool deferring = OutputDeferral::active();
   // The client is not reading: wait while the background writer (which may block) has the
-  // role. Never when this thread might hold the role itself (a Burst): nobody would drain.
-  if (deferring && pending_.size() >= kPendingCap && background_active_)
+  // role, if this thread is the reader or works for it (OutputBackPressure). Never when this
+  // thread might hold the role itself (a Burst): nobody would drain.
+  if (pending_.size() >= kPendingCap && background_active_ && OutputBackPressure::active()) {
+    cap_waits_.fetch_add(1);
     drained_.wait(lock, [&] { return pending_.size() < kPendingCap || closed_ || !background_active_; });
+  }
   if (closed_) return false;
   pending_.append(message);
   pending_.push_back('\n');

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -40,6 +41,9 @@ class LineWriter {
   // bytes, until flush() or another thread's write_line sends them.
   static constexpr std::size_t kDeferLimit = 64 * 1024;
   static constexpr std::size_t kPendingCap = 16 * 1024 * 1024;
+  // How often a writer waited at kPendingCap for a client that reads nothing. Only the deferring
+  // reader and threads marked OutputBackPressure wait; others queue past the cap.
+  std::uint64_t cap_waits() const { return cap_waits_.load(); }
   // Makes non-blocking writes poll and write PIPE_BUF at a time, as on kernels without
   // pwritev2(RWF_NOWAIT) for pipes (which the writer detects by itself); for tests.
   void force_poll_writes() { nowait_works_ = false; }
@@ -91,6 +95,7 @@ class LineWriter {
   bool stopping_ = false;
   std::thread background_;
   std::atomic<bool> closed_{false};
+  std::atomic<std::uint64_t> cap_waits_{0};
   std::atomic<bool> nowait_works_{true};  // pwritev2(RWF_NOWAIT) is supported on fd_
 };
 

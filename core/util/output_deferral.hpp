@@ -24,4 +24,22 @@ class OutputDeferral {
   bool (*was_)();
 };
 
+// Marks a thread that sends output on the reader's behalf (the audit log's writer thread sends
+// the responses of the reader's batches) without deferring it. Writers may make such a thread
+// wait while their peer reads nothing, as they make the deferring reader wait: a client that
+// never reads is then held up through it instead of having its responses queued without bound.
+class OutputBackPressure {
+ public:
+  OutputBackPressure();
+  ~OutputBackPressure();
+  OutputBackPressure(const OutputBackPressure&) = delete;
+  OutputBackPressure& operator=(const OutputBackPressure&) = delete;
+
+  // True inside such a scope on this thread, or inside an active OutputDeferral.
+  static bool active();
+
+ private:
+  bool was_;
+};
+
 }  // namespace toolgate

@@ -402,3 +402,40 @@ TEST(Audit, UnwritableSinkFailsClosedAndRecovers) {
   EXPECT_EQ(after.count("isError"), 0u) << json::serialize(after);
   EXPECT_NE(tg->stderr_text().find("audit"), std::string::npos);
 }
+
+// A pipelined burst is written by the audit log's writer thread (the reader hands it batches of
+// 16 calls or more) with every response rendered ahead. When those entries cannot be written,
+// each call must still get exactly one answer, the refusal, never the result it had ready.
+TEST(Audit, APipelinedBurstWhoseEntriesCannotBeWrittenGetsRefusalsOnly) {
+  RunningToolgate tg(R"("audit":{"directory":"audit"})");
+  tg->initialize();
+  std::string dir = tg.dir().file("audit");
+  EXPECT_EQ(tg->call_tool("echo", {{"text", "before"}}).count("isError"), 0u);
+  fs::remove(dir + "/audit.jsonl");
+  fs::create_symlink("/dev/full", dir + "/audit.jsonl");
+  constexpr int kCalls = 300;
+  std::string burst;
+  for (int i = 0; i < kCalls; ++i)
+    burst += json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", 1000 + i}, {"method", "tools/call"},
+                                          {"params", {{"name", "echo"}, {"arguments", {{"text", "secret-result"}}}}}}) +
+             "\n";
+  tg->send_raw(burst);
+  std::set<std::int64_t> answered;
+  while (answered.size() < static_cast<std::size_t>(kCalls)) {
+    auto msg = tg->read(std::chrono::seconds(10));
+    ASSERT_TRUE(msg) << "only " << answered.size() << " answers arrived";
+    const json::object& o = msg->as_object();
+    if (!o.contains("id")) continue;
+    std::string text = json::serialize(o);
+    EXPECT_TRUE(answered.insert(o.at("id").as_int64()).second) << "two answers: " << text;
+    EXPECT_EQ(text.find("secret-result"), std::string::npos) << "a result left without its entry: " << text;
+    // "withheld" once the call ran; "refused" when the pre-flight check already knew.
+    EXPECT_TRUE(text.find("the result is withheld because the audit trail could not be written") != std::string::npos ||
+                text.find("the call was refused because the audit trail cannot be written") != std::string::npos)
+        << text;
+  }
+  fs::remove(dir + "/audit.jsonl");
+  EXPECT_EQ(tg->call_tool("echo", {{"text", "after"}}).count("isError"), 0u);
+  tg->close_stdin();
+  ASSERT_TRUE(tg->wait_exit(std::chrono::seconds(5)));
+}

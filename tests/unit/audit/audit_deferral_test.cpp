@@ -8,9 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 namespace toolgate {
@@ -65,6 +68,116 @@ TEST(AuditLog, WaitIdleWritesDeferredEntries) {
   ASSERT_TRUE(log.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
   EXPECT_TRUE(done);
   EXPECT_EQ(test::all_entry_lines(tmp.path()).size(), 1u);
+}
+
+// A deferred batch of kHandOffEntries or more goes to the log's writer thread: the reader does not
+// hash and write it, and its continuations run over there, in order, once the whole batch is in
+// the file. What they captured is handed back and destroyed by the reader at its next flush.
+TEST(AuditLog, ALargeDeferredBatchIsWrittenByTheWriterThreadAndFreedByTheReader) {
+  TempDir tmp;
+  constexpr int kEntries = 40;
+  struct Guard {  // records the thread that destroys it
+    std::vector<std::thread::id>* destroyed;
+    ~Guard() { destroyed->push_back(std::this_thread::get_id()); }
+  };
+  std::vector<std::thread::id> ran_on, destroyed;
+  std::vector<std::size_t> lines_seen;
+  std::vector<int> order;
+  {
+    auto log = std::make_shared<AuditLog>(test::test_config(tmp.path()));
+    AuditLog::track(log);
+    {
+      OutputDeferral defer([] { return true; });
+      for (int i = 1; i <= kEntries; ++i) {
+        auto guard = std::shared_ptr<Guard>(new Guard{&destroyed});
+        log->append_then(test::sample_entry(i), [&, i, guard](bool ok) {
+          EXPECT_TRUE(ok);
+          ran_on.push_back(std::this_thread::get_id());
+          order.push_back(i);
+          lines_seen.push_back(test::all_entry_lines(tmp.path()).size());
+        });
+      }
+    }
+    AuditLog::flush_all_deferred();
+    ASSERT_TRUE(log->wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
+    ASSERT_EQ(ran_on.size(), static_cast<std::size_t>(kEntries));
+    for (auto id : ran_on) EXPECT_NE(id, std::this_thread::get_id()) << "the reader wrote the batch itself";
+    EXPECT_EQ(lines_seen, std::vector<std::size_t>(kEntries, kEntries)) << "not one batch, or a response went early";
+    std::vector<int> expected(kEntries);
+    for (int i = 0; i < kEntries; ++i) expected[i] = i + 1;
+    EXPECT_EQ(order, expected);
+    EXPECT_TRUE(destroyed.empty()) << "the writer thread freed what the reader built";
+    AuditLog::flush_all_deferred();  // the reader's next flush
+    EXPECT_EQ(destroyed, std::vector<std::thread::id>(kEntries, std::this_thread::get_id()));
+  }  // the log's destructor stops and joins its writer thread
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+  EXPECT_EQ(test::all_entry_lines(tmp.path()).size(), static_cast<std::size_t>(kEntries));
+}
+
+// What the writer thread completed but no flush freed yet is freed by the log's destructor.
+TEST(AuditLog, TheDestructorFreesWhatTheWriterThreadHandedBack) {
+  TempDir tmp;
+  int alive = 0;
+  struct Counted {
+    int* alive;
+    explicit Counted(int* a) : alive(a) { ++*alive; }
+    ~Counted() { --*alive; }
+  };
+  {
+    AuditLog log(test::test_config(tmp.path()));
+    {
+      OutputDeferral defer([] { return true; });
+      for (int i = 1; i <= 20; ++i) log.append_then(test::sample_entry(i), [c = std::make_shared<Counted>(&alive)](bool) {});
+    }
+    ASSERT_TRUE(log.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
+    EXPECT_EQ(alive, 20) << "handed back, not yet freed";
+  }
+  EXPECT_EQ(alive, 0);
+  EXPECT_EQ(test::all_entry_lines(tmp.path()).size(), 20u);
+}
+
+// Back-pressure: while the writer thread is held up (here, by a continuation that waits; in
+// toolgate, by a client that does not read its responses), the reader's flush waits once
+// kMaxQueuedEntries entries are queued, instead of queueing without bound, and goes on when the
+// writer takes the queue. Nothing is lost.
+TEST(AuditLog, TheReaderWaitsWhileTooManyEntriesAreQueuedForAHeldUpWriter) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.path()));
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> writer_held;
+  std::atomic<int> completed{0};
+  std::thread reader([&] {
+    OutputDeferral defer([] { return true; });
+    // The first batch goes to the writer thread, whose first continuation then holds it up.
+    for (int i = 0; i < 20; ++i)
+      log.append_then(test::sample_entry(i), [&, i](bool ok) {
+        EXPECT_TRUE(ok);
+        if (i == 0) {
+          writer_held.set_value();
+          released.wait();
+        }
+        ++completed;
+      });
+    log.flush_deferred();
+    writer_held.get_future().wait();
+    for (std::size_t i = 0; i < AuditLog::kMaxQueuedEntries; ++i)
+      log.append_then(test::sample_entry(100), [&](bool ok) {
+        EXPECT_TRUE(ok);
+        ++completed;
+      });
+    log.flush_deferred();  // waits here until the writer is let go
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (log.back_pressure_waits() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(log.back_pressure_waits(), 1u) << "the reader queued past the bound without waiting";
+  EXPECT_EQ(completed.load(), 0);
+  release.set_value();
+  reader.join();
+  ASSERT_TRUE(log.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(30)));
+  EXPECT_EQ(completed.load(), static_cast<int>(20 + AuditLog::kMaxQueuedEntries));
+  EXPECT_EQ(test::all_entry_lines(tmp.path()).size(), 20 + AuditLog::kMaxQueuedEntries);
 }
 
 }  // namespace

@@ -8,8 +8,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -129,6 +131,45 @@ void fill_a_pipe_nobody_reads(bool poll_writes) {
 
 TEST(OutputDeferral, FlushNeverBlocksOnAFullPipeAndNothingIsLost) { fill_a_pipe_nobody_reads(false); }
 TEST(OutputDeferral, SameWithPollAndPipeBufWrites) { fill_a_pipe_nobody_reads(true); }
+
+// The audit log's writer thread sends the reader's responses in bursts, without deferring. Marked
+// OutputBackPressure, it waits at kPendingCap while the client reads nothing, as the reader
+// would, and goes on, losing nothing, once the client reads. Unmarked, a thread never waits.
+void write_past_the_cap(bool marked) {
+  Pipe p(4096);
+  LineWriter w(p.write_end());
+  const std::string line(1000, 'r');
+  const std::size_t lines = LineWriter::kPendingCap / (line.size() + 1) + 2000;
+  auto wrote = std::async(std::launch::async, [&] {
+    std::optional<OutputBackPressure> scope;
+    if (marked) scope.emplace();
+    for (std::size_t i = 0; i < lines; i += 64) {
+      LineWriter::Burst burst(w);
+      for (std::size_t j = i; j < std::min(lines, i + 64); ++j) w.write_line(line);
+    }
+  });
+  std::size_t got = 0;
+  if (marked) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (w.cap_waits() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    ASSERT_GE(w.cap_waits(), 1u) << "a marked thread queued past the cap";
+  } else {
+    ASSERT_EQ(wrote.wait_for(std::chrono::seconds(30)), std::future_status::ready) << "an unmarked thread waited";
+    EXPECT_EQ(w.cap_waits(), 0u);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (got < lines * (line.size() + 1) && std::chrono::steady_clock::now() < deadline) {
+    std::string chunk = p.drain();
+    if (chunk.empty()) std::this_thread::yield();
+    EXPECT_EQ(chunk.find_first_not_of("r\n"), std::string::npos);
+    got += chunk.size();
+  }
+  EXPECT_EQ(got, lines * (line.size() + 1)) << "lines lost";
+  ASSERT_EQ(wrote.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+}
+
+TEST(OutputBackPressure, AMarkedThreadWaitsAtTheCapForAClientThatDoesNotRead) { write_past_the_cap(true); }
+TEST(OutputBackPressure, AnUnmarkedThreadNeverWaits) { write_past_the_cap(false); }
 
 }  // namespace
 }  // namespace toolgate

@@ -165,7 +165,7 @@ class AuditLog {
 
   std::mutex queue_mu_;  // guards queue_, async_writer_, async_pending_
   std::vector<Pending*> queue_;
-  bool async_writer_ = false;        // an append_then() caller is writing batches
+  bool async_writer_ = false;        // an append_then() caller, or the writer thread, is writing batches
   std::size_t async_pending_ = 0;    // append_then() entries not yet completed
   std::condition_variable idle_;     // async_pending_ reached 0 and no async writer is left
   std::condition_variable taken_;    // a writer took the queue

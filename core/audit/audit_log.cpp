@@ -159,13 +159,24 @@ void AuditLog::append_then(AuditEntry e, Done then) {
   p->ended = std::chrono::system_clock::now();
   // Non-empty: that is what marks it asynchronous.
   p->then = then ? std::move(then) : Done([](bool, const std::string&) {});
+  if (OutputDeferral::active()) {
+    // Held back for a batch with the entries that follow; flush_deferred() hands them over
+    // soon, all at once. Not queued one by one: a writer at work would take them a few at a
+    // time, paying a write(2) and a cross-core hand-off for every few entries.
+    std::size_t held;
+    {
+      std::lock_guard h(held_mu_);
+      held_.push_back(p.release());
+      held = held_.size();
+    }
+    if (held >= kDeferEntries) flush_deferred();
+    return;
+  }
   {
     std::lock_guard q(queue_mu_);
     queue_.push_back(p.release());
     ++async_pending_;
     if (async_writer_) return;  // the writer at work takes our entry in its next batch
-    // Held back for a batch with the entries that follow; flush_deferred() writes them soon.
-    if (queue_.size() < kDeferEntries && OutputDeferral::active()) return;
     async_writer_ = true;
   }
   // This thread is the async writer now: batch after batch until the queue is empty.
@@ -290,6 +301,12 @@ void AuditLog::flush_deferred() {
       taken_.wait(q, [&] { return !held_up(); });
     }
     finished.swap(recycle_);
+    {
+      std::lock_guard h(held_mu_);
+      queue_.insert(queue_.end(), held_.begin(), held_.end());
+      async_pending_ += held_.size();
+      held_.clear();
+    }
     if (!queue_.empty() && !async_writer_) {  // else nothing is held back, or a writer takes it anyway
       async_writer_ = true;
       if (queue_.size() >= kHandOffEntries && start_writer_thread()) {
@@ -302,6 +319,11 @@ void AuditLog::flush_deferred() {
   }
   for (Pending* p : finished) delete p;
   if (write_here) write_queued(lent_rounds_);
+}
+
+std::size_t AuditLog::held_back() const {
+  std::lock_guard h(held_mu_);
+  return held_.size();
 }
 
 // queue_mu_ held. False when no thread can be had (the caller then writes the batch itself).

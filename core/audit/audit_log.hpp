@@ -90,11 +90,14 @@ class AuditLog {
   // The same, with last_error() handed to the continuation when ok is false (no wrapper needed).
   using Done = std::function<void(bool ok, const std::string& error)>;
   void append_then(AuditEntry e, Done then);
-  // A thread inside an OutputDeferral scope only queues its entry (up to kDeferEntries queued)
+  // A thread inside an OutputDeferral scope only holds its entry back (up to kDeferEntries)
   // and leaves the writing to flush_deferred(), which its owner calls soon (the stdin reader:
-  // before it reads again). Pipelined calls then share batches even though one thread runs them.
+  // before it reads again) and which queues them all at once, even while a writer is at work.
+  // Pipelined calls then share batches even though one thread runs them.
   static constexpr std::size_t kDeferEntries = 1024;
   void flush_deferred();
+  // Entries held back that way, waiting for the flush.
+  std::size_t held_back() const;
   // Logs that callers may defer into register here, so the reader can flush them all at once:
   // after a policy reload, calls still in flight keep writing to the log that was replaced.
   static void track(const std::shared_ptr<AuditLog>& log);
@@ -163,10 +166,14 @@ class AuditLog {
   std::shared_ptr<Redactor> redactor_;
   std::vector<std::unique_ptr<AuditTap>> taps_;
 
+  // A deferring thread's entries, until its flush_deferred() queues them all at once. Locked
+  // after queue_mu_ when both are taken; no writer ever touches it.
+  mutable std::mutex held_mu_;
+  std::vector<Pending*> held_;
   std::mutex queue_mu_;  // guards queue_, async_writer_, async_pending_
   std::vector<Pending*> queue_;
   bool async_writer_ = false;        // an append_then() caller, or the writer thread, is writing batches
-  std::size_t async_pending_ = 0;    // append_then() entries not yet completed
+  std::size_t async_pending_ = 0;    // queued append_then() entries not yet completed
   std::condition_variable idle_;     // async_pending_ reached 0 and no async writer is left
   std::condition_variable taken_;    // a writer took the queue
   std::size_t lent_rounds_ = 64;

@@ -137,6 +137,46 @@ TEST(AuditLog, TheDestructorFreesWhatTheWriterThreadHandedBack) {
   EXPECT_EQ(test::all_entry_lines(tmp.path()).size(), 20u);
 }
 
+// While the writer thread is at work, entries the reader defers are still held back for its flush,
+// and then go to the writer together: queued one by one, a busy writer would take them a few at a
+// time, with a write(2) and a hand-off between cores for every few entries.
+TEST(AuditLog, EntriesDeferredWhileTheWriterThreadIsAtWorkWaitForTheFlushAndShareOneBatch) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.path()));
+  std::promise<void> release, writer_held, first_batch_done;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> first_completed{0};
+  std::vector<std::size_t> lines_seen;  // by the second batch's continuations (writer thread only)
+  OutputDeferral defer([] { return true; });
+  for (int i = 0; i < 20; ++i)
+    log.append_then(test::sample_entry(i), [&, i](bool ok) {
+      EXPECT_TRUE(ok);
+      if (i == 0) {
+        writer_held.set_value();
+        released.wait();
+      }
+      if (++first_completed == 20) first_batch_done.set_value();
+    });
+  log.flush_deferred();  // 20 entries: the writer thread's batch, held up by its first continuation
+  writer_held.get_future().wait();
+  for (int i = 0; i < 30; ++i)
+    log.append_then(test::sample_entry(100 + i), [&](bool ok) {
+      EXPECT_TRUE(ok);
+      lines_seen.push_back(test::all_entry_lines(tmp.path()).size());
+    });
+  EXPECT_EQ(log.held_back(), 30u) << "entries went to the busy writer one by one";
+  release.set_value();
+  first_batch_done.get_future().wait();
+  EXPECT_EQ(log.held_back(), 30u);
+  EXPECT_TRUE(lines_seen.empty()) << "a held entry was written before the flush";
+  log.flush_deferred();
+  ASSERT_TRUE(log.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
+  EXPECT_EQ(log.held_back(), 0u);
+  EXPECT_EQ(lines_seen, std::vector<std::size_t>(30, 50)) << "the held entries were not one batch";
+  VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
+  EXPECT_TRUE(r.ok) << dump(r);
+}
+
 // Back-pressure: while the writer thread is held up (here, by a continuation that waits; in
 // toolgate, by a client that does not read its responses), the reader's flush waits once
 // kMaxQueuedEntries entries are queued, instead of queueing without bound, and goes on when the

@@ -182,18 +182,20 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
   rec.consent_id = consent_id_;
   rec.client_name = session_.client_name;
   rec.client_version = session_.client_version;
-  // On the stdin reader, the response is rendered now and the call let go here: the audit writer
-  // (which may be another thread, see AuditLog::flush_deferred) then only sends a prepared line,
-  // or the refusal built from the shape if the entry cannot be written, and never touches this
-  // call's objects across cores. A JSON-RPC batch (its collector) and a call the client has
-  // cancelled (no response at all) take the general path below.
+  // On the stdin reader the call is let go here: the continuation holds only the reply's shape
+  // and the result, never the call. Whoever writes the entry renders and sends the response:
+  // with a pipelined burst that is the audit log's writer thread (AuditLog::flush_deferred), which
+  // has time to spare while the reader is the bottleneck, so serialising the response is not
+  // left on the reader. The result is freed with the continuation, back on the reader. A JSON-RPC
+  // batch (its collector) and a call the client has cancelled (no response at all) take the
+  // general path below.
   if (!batch_ && !client_cancelled_ && OutputDeferral::active()) {
     ReplyShape shape = reply_shape();
-    std::string line = reply_line(shape, std::move(result), rpc_error);
     server_.call_finished(key_);
-    policy_->record_then(std::move(rec), [shape = std::move(shape), line = std::move(line)](
+    policy_->record_then(std::move(rec), [shape = std::move(shape), result = std::move(result), rpc_error](
                                              bool recorded, const std::string& why) mutable {
-      shape.server->respond(nullptr, recorded ? std::move(line) : withheld_line(shape, why));
+      shape.server->respond(nullptr, recorded ? reply_line(shape, std::move(result), rpc_error)
+                                              : withheld_line(shape, why));
     });
     return;
   }

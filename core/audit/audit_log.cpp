@@ -450,15 +450,16 @@ void AuditLog::append_queued_prefix(AuditEntry& e, std::chrono::system_clock::ti
 void AuditLog::chain_line(std::size_t start, AuditEntry* e) {
   std::string& text = batch_text_;
   close_canonical(text, last_hash_);
-  std::string hash = hasher_.link(last_hash_, std::string_view(text).substr(start));
-  append_hash_member(text, hash);
+  char hash[64];
+  hasher_.link_into(hash, last_hash_, std::string_view(text).substr(start));
+  append_hash_member(text, {hash, sizeof hash});
   line_ends_.push_back(text.size());
   text.push_back('\n');
   if (e) {
     e->prev = last_hash_;
-    e->hash = hash;
+    e->hash.assign(hash, sizeof hash);
   }
-  last_hash_ = std::move(hash);
+  last_hash_.assign(hash, sizeof hash);  // in place: no allocation per entry
 }
 
 // Logs state changes once (not per call) and counts refused or lost entries.

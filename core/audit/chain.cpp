@@ -16,14 +16,14 @@ namespace {
 constexpr std::string_view kHashOpen = ",\"hash\":\"";
 constexpr std::size_t kHashSuffixLen = kHashOpen.size() + 64 + 2;  // ,"hash":"<64>"}
 
-std::string hex(const unsigned char* p, unsigned int n) {
+constexpr unsigned kDigestBytes = 32;  // SHA-256, keyed or not
+
+void put_hex(char (&out)[64], const unsigned char* p) {
   static const char* digits = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (unsigned int i = 0; i < n; ++i) {
+  for (unsigned i = 0; i < kDigestBytes; ++i) {
     out[2 * i] = digits[p[i] >> 4];
     out[2 * i + 1] = digits[p[i] & 15];
   }
-  return out;
 }
 }  // namespace
 
@@ -66,24 +66,30 @@ ChainHasher::ChainHasher(std::optional<std::string> hmac_key)
 ChainHasher::~ChainHasher() = default;
 
 std::string ChainHasher::link(std::string_view prev, std::string_view canonical) {
+  char out[64];
+  link_into(out, prev, canonical);
+  return std::string(out, sizeof out);
+}
+
+void ChainHasher::link_into(char (&hex_out)[64], std::string_view prev, std::string_view canonical) {
   unsigned char md[EVP_MAX_MD_SIZE];
   auto bytes = [](std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); };
   if (!keyed_) {
     unsigned int len = 0;
     if (EVP_DigestInit_ex(ctx_->md, sha256_md(), nullptr) != 1 || EVP_DigestUpdate(ctx_->md, prev.data(), prev.size()) != 1 ||
         EVP_DigestUpdate(ctx_->md, "\n", 1) != 1 || EVP_DigestUpdate(ctx_->md, canonical.data(), canonical.size()) != 1 ||
-        EVP_DigestFinal_ex(ctx_->md, md, &len) != 1)
+        EVP_DigestFinal_ex(ctx_->md, md, &len) != 1 || len != kDigestBytes)
       fail("SHA-256");
-    return hex(md, len);
+    return put_hex(hex_out, md);
   }
   std::size_t len = 0;
   // Re-initialising without a key keeps the key set up in the constructor.
   if (EVP_MAC_init(ctx_->mac_ctx, nullptr, 0, nullptr) != 1 || EVP_MAC_update(ctx_->mac_ctx, bytes(prev), prev.size()) != 1 ||
       EVP_MAC_update(ctx_->mac_ctx, bytes("\n"), 1) != 1 ||
       EVP_MAC_update(ctx_->mac_ctx, bytes(canonical), canonical.size()) != 1 ||
-      EVP_MAC_final(ctx_->mac_ctx, md, &len, sizeof md) != 1)
+      EVP_MAC_final(ctx_->mac_ctx, md, &len, sizeof md) != 1 || len != kDigestBytes)
     fail("HMAC-SHA-256");
-  return hex(md, static_cast<unsigned int>(len));
+  put_hex(hex_out, md);
 }
 
 bool is_hex64(std::string_view s) {

@@ -29,6 +29,8 @@ class ChainHasher {
   ChainHasher& operator=(const ChainHasher&) = delete;
 
   std::string link(std::string_view prev, std::string_view canonical);
+  // The same into a buffer, without allocating (the audit writer's path, once per entry).
+  void link_into(char (&hex_out)[64], std::string_view prev, std::string_view canonical);
   bool keyed() const { return keyed_; }
 
  private:

@@ -109,8 +109,12 @@ Redactor::Redactor(const std::vector<std::string>& keys, const std::vector<std::
       for (const auto& b : builtins())
         if (p == b.pattern) compiled.triggers = b.triggers;
       if (compiled.triggers.empty()) untriggered_pattern_ = true;
-      for (const auto& t : compiled.triggers)
+      for (const auto& t : compiled.triggers) {
         triggers_by_first_[static_cast<unsigned char>(t.front())].push_back(t);
+        if (t.size() < 2) throw std::logic_error("a built-in trigger word is shorter than two bytes: " + t);
+        unsigned pair = static_cast<unsigned char>(t[0]) << 8 | static_cast<unsigned char>(t[1]);
+        trigger_pairs_[pair / 64] |= std::uint64_t{1} << (pair % 64);
+      }
       patterns_.push_back(std::move(compiled));
     } catch (const boost::regex_error& e) {
       throw std::invalid_argument("invalid redaction pattern '" + p + "': " + e.what());
@@ -147,7 +151,8 @@ bool Redactor::is_secret_key(std::string_view key) const {
 
 // The common case costs no copy: a text that holds no literal, no trigger word of a built-in
 // pattern, and meets no configured pattern (those always run) is left as it is. One pass over
-// the text finds every trigger word, through the index of their first letters.
+// the text finds every trigger word, through the bitmap of their first two letters and then the
+// index of their first letters.
 bool Redactor::may_need_redaction(std::string_view text) const {
   // Most processes run without a credential to scrub (anonymous callers, the audit's own use):
   // then no lock is taken for each of an entry's strings.
@@ -157,13 +162,23 @@ bool Redactor::may_need_redaction(std::string_view text) const {
       if (text.find(literal_head(lit)) != std::string_view::npos) return true;
   }
   if (untriggered_pattern_) return true;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    for (const std::string& t : triggers_by_first_[static_cast<unsigned char>(lower_ascii(text[i]))]) {
-      if (t.size() > text.size() - i) continue;
-      std::size_t k = 1;
-      while (k < t.size() && lower_ascii(text[i + k]) == t[k]) ++k;
-      if (k == t.size()) return true;
-    }
+  if (text.size() < 2) return false;
+  unsigned first = static_cast<unsigned char>(lower_ascii(text[0]));
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    unsigned second = static_cast<unsigned char>(lower_ascii(text[i + 1]));
+    unsigned pair = first << 8 | second;
+    first = second;
+    if ((trigger_pairs_[pair / 64] >> (pair % 64) & 1) && trigger_at(text, i)) return true;
+  }
+  return false;
+}
+
+bool Redactor::trigger_at(std::string_view text, std::size_t i) const {
+  for (const std::string& t : triggers_by_first_[static_cast<unsigned char>(lower_ascii(text[i]))]) {
+    if (t.size() > text.size() - i) continue;
+    std::size_t k = 1;
+    while (k < t.size() && lower_ascii(text[i + k]) == t[k]) ++k;
+    if (k == t.size()) return true;
   }
   return false;
 }

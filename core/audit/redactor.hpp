@@ -27,6 +27,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -76,6 +77,8 @@ class Redactor {
   static std::string_view literal_head(std::string_view literal);
   static bool apply(const Pattern& p, std::string& text);
   bool may_need_redaction(std::string_view text) const;
+  // Whether a trigger word starts at text[i].
+  bool trigger_at(std::string_view text, std::size_t i) const;
   void redact_keys(boost::json::object& o) const;
   // redact_text() once may_need_redaction() said yes.
   std::string redact_possible(std::string_view text) const;
@@ -85,6 +88,9 @@ class Redactor {
   // Trigger words of the built-in patterns, by first (lower-case) byte; and whether a pattern
   // without triggers (a configured one) must run on every text.
   std::array<std::vector<std::string>, 256> triggers_by_first_;
+  // Their first two (lower-case) bytes, one bit per pair: most positions of a text are ruled out
+  // by one lookup (every trigger word has two bytes or more).
+  std::array<std::uint64_t, 65536 / 64> trigger_pairs_{};
   bool untriggered_pattern_ = false;
   mutable std::shared_mutex literals_mu_;
   std::vector<std::string> literals_;

@@ -100,8 +100,10 @@ Message classify(const json::value& v) {
 
 std::string id_key(const json::value& id) { return json::serialize(id); }
 
-std::string make_response(const json::value& id, json::value result) {
-  // Written out directly: wrapping the result in a new object would copy it.
+namespace {
+// Written out directly: wrapping the result in a new object would copy it.
+template <class Result>
+std::string response_text(const json::value& id, const Result& result) {
   std::string out = "{\"jsonrpc\":\"2.0\",\"id\":";
   out += json::serialize(id);
   out += ",\"result\":";
@@ -109,6 +111,11 @@ std::string make_response(const json::value& id, json::value result) {
   out += "}";
   return out;
 }
+}  // namespace
+
+std::string make_response(const json::value& id, json::value result) { return response_text(id, result); }
+
+std::string make_response(const json::value& id, const json::object& result) { return response_text(id, result); }
 
 std::string make_error(const json::value& id, int code, std::string_view message, const json::value& data) {
   json::object err;

@@ -48,6 +48,8 @@ const boost::json::object* request_meta(const Message& m);
 std::string id_key(const boost::json::value& id);
 
 std::string make_response(const boost::json::value& id, boost::json::value result);
+// The same for a result the caller keeps (and frees where it chooses).
+std::string make_response(const boost::json::value& id, const boost::json::object& result);
 std::string make_error(const boost::json::value& id, int code, std::string_view message,
                        const boost::json::value& data = nullptr);
 std::string make_notification(std::string_view method, boost::json::value params);

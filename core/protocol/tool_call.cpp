@@ -194,7 +194,7 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
     server_.call_finished(key_);
     policy_->record_then(std::move(rec), [shape = std::move(shape), result = std::move(result), rpc_error](
                                              bool recorded, const std::string& why) mutable {
-      shape.server->respond(nullptr, recorded ? reply_line(shape, std::move(result), rpc_error)
+      shape.server->respond(nullptr, recorded ? reply_line(shape, result, rpc_error)
                                               : withheld_line(shape, why));
     });
     return;
@@ -211,7 +211,7 @@ ToolCall::ReplyShape ToolCall::reply_shape() const {
   return ReplyShape{&server_, id_, session_.version, consent_id_, session_.stateless, admitted_, extras_.task_mode};
 }
 
-std::string ToolCall::reply_line(const ReplyShape& shape, json::object result, const json::value& error) {
+std::string ToolCall::reply_line(const ReplyShape& shape, json::object& result, const json::value& error) {
   if (error.is_object()) {
     const json::object& e = error.get_object();
     return make_error(shape.id, static_cast<int>(e.at("code").to_number<std::int64_t>()),
@@ -226,7 +226,7 @@ std::string ToolCall::reply_line(const ReplyShape& shape, json::object result, c
       for (auto& kv : shape.server->server_info_meta()) meta[kv.key()] = kv.value();
   }
   if (shape.stateless && !result.contains("resultType")) result["resultType"] = "complete";
-  return make_response(shape.id, std::move(result));
+  return make_response(shape.id, result);
 }
 
 std::string ToolCall::withheld_line(const ReplyShape& shape, const std::string& why) {
@@ -235,7 +235,7 @@ std::string ToolCall::withheld_line(const ReplyShape& shape, const std::string& 
   json::object result = error_result("internal", message);
   json::value error;  // a task-augmented request is answered with an error, as in refuse()
   if (shape.task_mode == TaskMode::Mcp2025) error = refusal_error("internal", message, result);
-  return reply_line(shape, std::move(result), error);
+  return reply_line(shape, result, error);
 }
 
 void ToolCall::deliver(json::object result, const json::value& rpc_error, bool recorded, const std::string& why) {
@@ -244,7 +244,7 @@ void ToolCall::deliver(json::object result, const json::value& rpc_error, bool r
   if (client_cancelled_)
     server_.skip_response(batch_);
   else
-    server_.respond(batch_, recorded ? reply_line(reply_shape(), std::move(result), rpc_error)
+    server_.respond(batch_, recorded ? reply_line(reply_shape(), result, rpc_error)
                                      : withheld_line(reply_shape(), why));
   server_.call_finished(key_);
 }

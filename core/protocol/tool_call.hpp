@@ -102,7 +102,9 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
   };
   ReplyShape reply_shape() const;
   // The response line for a result, or for `error` when that is an object (a JSON-RPC error).
-  static std::string reply_line(const ReplyShape& shape, boost::json::object result, const boost::json::value& error);
+  // The result is adapted to the session in place and left to the caller to free: on the audit
+  // writer thread, the continuation holding it is freed back on the reader that built it.
+  static std::string reply_line(const ReplyShape& shape, boost::json::object& result, const boost::json::value& error);
   // The answer instead when the call's audit entry could not be written.
   static std::string withheld_line(const ReplyShape& shape, const std::string& why);
   bool client_declared(const std::string& method) const;

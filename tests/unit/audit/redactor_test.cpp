@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <vector>
 
 namespace toolgate {
 namespace {
@@ -71,6 +72,28 @@ TEST(Redactor, TriggerWordsAreFoundInAnyCaseAndPosition) {
   json::value v = json::parse(R"({"note": "Bearer abcDEF123456.xyz", "plain": "nothing to see"})");
   r.redact_in_place(v);
   EXPECT_EQ(json::serialize(v), R"({"note":"Bearer [REDACTED]","plain":"nothing to see"})");
+}
+
+// Every built-in pattern's secret is found at the start of a text, after other text, and as its
+// last bytes, in any case where the pattern allows it: the scan rules positions out by their first
+// two bytes before it compares trigger words.
+TEST(Redactor, EachBuiltInSecretIsFoundWhereverItSits) {
+  Redactor r;
+  const std::vector<std::string> secrets = {
+      "Bearer abcDEF123456.xyz", kJwt, kPem, "AKIAIOSFODNN7EXAMPLE", "ASIAY34FZKBOKMUTVV7A",
+      "ghp_" + std::string(36, 'a'), "github_pat_" + std::string(22, 'b'), "xoxb-1234567890-abcdef",
+      "AIza" + std::string(35, 'c'), "sk-ant-api03-abcdefghijklmnopqrstuvwxyz", "rk_live_" + std::string(16, 'd'),
+      "sk_test_" + std::string(16, 'e'), "https://app:s3cr3t@db", "PASSWORD=hunter2"};
+  for (const std::string& secret : secrets) {
+    for (const std::string& text : {secret, "Some Text, then " + secret, "x " + secret + " y"}) {
+      std::string out = r.redact_text(text);
+      EXPECT_NE(out.find("[REDACTED]"), std::string::npos) << text;
+      EXPECT_EQ(out.find(secret), std::string::npos) << text;
+    }
+  }
+  // Pieces of trigger words, split across what the scan looks at, change nothing.
+  for (std::string_view text : {"s", "sk", "a k i a", "Be arer", "AKI", "eyj", "x-----", "ghp", ":/"})
+    EXPECT_EQ(r.redact_text(text), text);
 }
 
 TEST(Redactor, PemPrivateKeyBlock) {

@@ -121,6 +121,7 @@ bool AuditLog::append(AuditEntry& e) {
   me.entry = &e;
   {
     std::lock_guard q(queue_mu_);
+    queue_held();  // what a reader held back ended first: it goes first, as it would have
     queue_.push_back(&me);
   }
   std::vector<Pending*> async_done;
@@ -169,7 +170,9 @@ void AuditLog::append_then(AuditEntry e, Done then) {
       held_.push_back(p.release());
       held = held_.size();
     }
-    if (held >= kDeferEntries) flush_deferred();
+    // Also when the baton was taken while the entry went in: the new reader may have flushed
+    // already, and this thread no longer flushes between messages.
+    if (held >= kDeferEntries || !OutputDeferral::active()) flush_held(false);
     return;
   }
   {
@@ -286,7 +289,16 @@ void AuditLog::flush_all_deferred() {
 // would add a thread wake-up to every round trip. A larger one goes to the writer thread, so
 // that hashing and writing it overlap with the reader running the next calls on another core;
 // only the batch crosses threads, as a vector of entries whose responses are already rendered.
-void AuditLog::flush_deferred() {
+void AuditLog::flush_deferred() { flush_held(true); }
+
+void AuditLog::queue_held() {
+  std::lock_guard h(held_mu_);
+  queue_.insert(queue_.end(), held_.begin(), held_.end());
+  async_pending_ += held_.size();
+  held_.clear();
+}
+
+void AuditLog::flush_held(bool may_wait) {
   std::vector<Pending*> finished;
   bool write_here = false;
   {
@@ -296,17 +308,12 @@ void AuditLog::flush_deferred() {
     // without bound. Only for the writer thread, which waits at LineWriter's cap as the reader
     // would: a worker lent the writer role blocks in write(2) instead, as it always has.
     auto held_up = [&] { return queue_.size() >= kMaxQueuedEntries && writer_thread_writing_; };
-    if (OutputDeferral::active() && held_up()) {
+    if (may_wait && OutputDeferral::active() && held_up()) {
       back_pressure_waits_.fetch_add(1);
       taken_.wait(q, [&] { return !held_up(); });
     }
     finished.swap(recycle_);
-    {
-      std::lock_guard h(held_mu_);
-      queue_.insert(queue_.end(), held_.begin(), held_.end());
-      async_pending_ += held_.size();
-      held_.clear();
-    }
+    queue_held();
     if (!queue_.empty() && !async_writer_) {  // else nothing is held back, or a writer takes it anyway
       async_writer_ = true;
       if (queue_.size() >= kHandOffEntries && start_writer_thread()) {
@@ -356,13 +363,20 @@ void AuditLog::writer_loop() {
 }
 
 bool AuditLog::wait_idle(std::chrono::steady_clock::time_point deadline) {
-  flush_deferred();
-  std::unique_lock q(queue_mu_);
-  if (deadline == std::chrono::steady_clock::time_point::max()) {  // wait_until(max) may overflow
-    idle_.wait(q, [&] { return async_pending_ == 0 && !async_writer_; });
-    return true;
+  // Entries a reader holds back are not pending until a flush queues them: flush, wait, and go
+  // round again if more were held meanwhile (a reader still running calls at shutdown).
+  for (;;) {
+    flush_deferred();
+    {
+      std::unique_lock q(queue_mu_);
+      auto idle = [&] { return async_pending_ == 0 && !async_writer_; };
+      if (deadline == std::chrono::steady_clock::time_point::max())  // wait_until(max) may overflow
+        idle_.wait(q, idle);
+      else if (!idle_.wait_until(q, deadline, idle))
+        return false;
+    }
+    if (held_back() == 0) return true;
   }
-  return idle_.wait_until(q, deadline, [&] { return async_pending_ == 0 && !async_writer_; });
 }
 
 // The whole batch is built in batch_text_ and goes to the sink as one block: one pass through

@@ -140,6 +140,11 @@ class AuditLog {
   // Redacts and clamps, leaving generated fields to the writer (append_then entries).
   void scrub(AuditEntry& e);
   void redact_then_cap(std::string& s, std::size_t bytes) const;
+  // Moves the held entries to the end of queue_ (queue_mu_ held).
+  void queue_held();
+  // flush_deferred(); `may_wait` false inside a call (append_then), which must not stop on
+  // back-pressure: the queue may then pass kMaxQueuedEntries by up to kDeferEntries.
+  void flush_held(bool may_wait);
   // Appends a queued append_then() entry's canonical prefix to batch_text_ (write_mu_ held).
   void append_queued_prefix(AuditEntry& e, std::chrono::system_clock::time_point ended);
   // Writes every queued entry (group commit) and marks each done; called with write_mu_ held.

@@ -194,8 +194,7 @@ void ToolCall::finish(json::object result, const std::string& outcome, const std
     server_.call_finished(key_);
     policy_->record_then(std::move(rec), [shape = std::move(shape), result = std::move(result), rpc_error](
                                              bool recorded, const std::string& why) mutable {
-      shape.server->respond(nullptr, recorded ? reply_line(shape, result, rpc_error)
-                                              : withheld_line(shape, why));
+      shape.server->respond(nullptr, answer_line(shape, result, rpc_error, recorded, why));
     });
     return;
   }
@@ -229,6 +228,17 @@ std::string ToolCall::reply_line(const ReplyShape& shape, json::object& result, 
   return make_response(shape.id, result);
 }
 
+std::string ToolCall::answer_line(const ReplyShape& shape, json::object& result, const json::value& error, bool recorded,
+                                  const std::string& why) {
+  if (!recorded) return withheld_line(shape, why);
+  try {
+    return reply_line(shape, result, error);
+  } catch (const std::exception& e) {  // e.g. out of memory: the client still gets an answer
+    spdlog::error("the response to a call could not be rendered: {}", e.what());
+    return make_error(shape.id, rpc::kInternalError, std::string("the result could not be sent: ") + e.what());
+  }
+}
+
 std::string ToolCall::withheld_line(const ReplyShape& shape, const std::string& why) {
   std::string message = shape.admitted ? "the result is withheld because the audit trail could not be written: " + why
                                        : "the call was refused because the audit trail cannot be written: " + why;
@@ -244,8 +254,7 @@ void ToolCall::deliver(json::object result, const json::value& rpc_error, bool r
   if (client_cancelled_)
     server_.skip_response(batch_);
   else
-    server_.respond(batch_, recorded ? reply_line(reply_shape(), result, rpc_error)
-                                     : withheld_line(reply_shape(), why));
+    server_.respond(batch_, answer_line(reply_shape(), result, rpc_error, recorded, why));
   server_.call_finished(key_);
 }
 

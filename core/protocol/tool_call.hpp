@@ -105,6 +105,10 @@ class ToolCall : public CallSink, public std::enable_shared_from_this<ToolCall> 
   // The result is adapted to the session in place and left to the caller to free: on the audit
   // writer thread, the continuation holding it is freed back on the reader that built it.
   static std::string reply_line(const ReplyShape& shape, boost::json::object& result, const boost::json::value& error);
+  // What the client gets once the entry is written or not: reply_line(), withheld_line(), or an
+  // internal error if the result cannot be rendered (it never goes unanswered).
+  static std::string answer_line(const ReplyShape& shape, boost::json::object& result, const boost::json::value& error,
+                                 bool recorded, const std::string& why);
   // The answer instead when the call's audit entry could not be written.
   static std::string withheld_line(const ReplyShape& shape, const std::string& why);
   bool client_declared(const std::string& method) const;

@@ -106,9 +106,11 @@ TEST(AuditLog, ALargeDeferredBatchIsWrittenByTheWriterThreadAndFreedByTheReader)
     std::vector<int> expected(kEntries);
     for (int i = 0; i < kEntries; ++i) expected[i] = i + 1;
     EXPECT_EQ(order, expected);
-    EXPECT_TRUE(destroyed.empty()) << "the writer thread freed what the reader built";
-    AuditLog::flush_all_deferred();  // the reader's next flush
-    EXPECT_EQ(destroyed, std::vector<std::thread::id>(kEntries, std::this_thread::get_id()));
+    // Freed by the reader's next flush: wait_idle's own flush if the writer was done by then,
+    // else this one; never by the writer thread.
+    AuditLog::flush_all_deferred();
+    EXPECT_EQ(destroyed, std::vector<std::thread::id>(kEntries, std::this_thread::get_id()))
+        << "the writer thread freed what the reader built";
   }  // the log's destructor stops and joins its writer thread
   VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
   EXPECT_TRUE(r.ok) << dump(r);
@@ -175,6 +177,79 @@ TEST(AuditLog, EntriesDeferredWhileTheWriterThreadIsAtWorkWaitForTheFlushAndShar
   EXPECT_EQ(lines_seen, std::vector<std::size_t>(30, 50)) << "the held entries were not one batch";
   VerifyReport r = verify_audit_dir(tmp.path(), std::nullopt);
   EXPECT_TRUE(r.ok) << dump(r);
+}
+
+// The baton can be taken from a thread between its check that it still defers and its entry going
+// in: the new reader may have flushed already, so that entry is queued at once instead of held.
+TEST(AuditLog, AnEntryHeldAsTheBatonIsTakenIsNotLeftBehind) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.path()));
+  static int asked;
+  asked = 0;
+  OutputDeferral defer([] { return ++asked == 1; });  // defers at the first check, not after
+  bool done = false;
+  log.append_then(test::sample_entry(1), [&](bool ok) { done = ok; });
+  EXPECT_GE(asked, 2) << "the deferral was not checked again after the entry went in";
+  EXPECT_TRUE(done) << "the entry waits for a flush nobody will make";
+  EXPECT_EQ(log.held_back(), 0u);
+  EXPECT_EQ(test::all_entry_lines(tmp.path()).size(), 1u);
+}
+
+// A synchronous append() from a thread that holds entries back writes those first: the file keeps
+// the order in which the calls ended.
+TEST(AuditLog, ASynchronousAppendWritesWhatWasHeldBackFirst) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.path()));
+  OutputDeferral defer([] { return true; });
+  bool first_done = false;
+  log.append_then(test::sample_entry(1), [&](bool ok) { first_done = ok; });
+  ASSERT_EQ(log.held_back(), 1u);
+  AuditEntry second = test::sample_entry(2);
+  ASSERT_TRUE(log.append(second));
+  EXPECT_TRUE(first_done);
+  std::vector<std::string> lines = test::all_entry_lines(tmp.path());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("\"requestId\":1,"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("\"requestId\":\"req-2\""), std::string::npos) << lines[1];
+}
+
+// Holding kDeferEntries back flushes them from inside the call that added the last one, which
+// must not stop there on back-pressure (the stand-by would take it for a stuck call): only the
+// reader's flush between messages waits.
+TEST(AuditLog, AFlushFromInsideACallNeverWaitsOnBackPressure) {
+  TempDir tmp;
+  AuditLog log(test::test_config(tmp.path()));
+  std::promise<void> release, writer_held;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> completed{0};
+  std::promise<void> filled;
+  std::thread reader([&] {
+    OutputDeferral defer([] { return true; });
+    for (int i = 0; i < 20; ++i)
+      log.append_then(test::sample_entry(i), [&, i](bool) {
+        if (i == 0) {
+          writer_held.set_value();
+          released.wait();
+        }
+        ++completed;
+      });
+    log.flush_deferred();  // the writer thread takes these and is held up by the first
+    writer_held.get_future().wait();
+    // Past kMaxQueuedEntries through flushes that go through, then kDeferEntries more held back:
+    // the last of those flushes from inside append_then.
+    for (std::size_t i = 0; i < AuditLog::kMaxQueuedEntries; ++i)
+      log.append_then(test::sample_entry(100), [&](bool) { ++completed; });
+    for (std::size_t i = 0; i < AuditLog::kDeferEntries; ++i)
+      log.append_then(test::sample_entry(200), [&](bool) { ++completed; });
+    filled.set_value();
+  });
+  auto filled_in_time = filled.get_future().wait_for(std::chrono::seconds(30));
+  EXPECT_EQ(filled_in_time, std::future_status::ready) << "append_then waited on back-pressure";
+  EXPECT_EQ(completed.load(), 0);
+  release.set_value();
+  reader.join();
+  ASSERT_TRUE(log.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(60)));
+  EXPECT_EQ(completed.load(), static_cast<int>(20 + AuditLog::kMaxQueuedEntries + AuditLog::kDeferEntries));
 }
 
 // Back-pressure: while the writer thread is held up (here, by a continuation that waits; in

@@ -22,6 +22,30 @@ namespace {
 using test::TempDir;
 using test::dump;
 
+// Holds the log's writer thread up: on a deferring thread, hold() hands it a batch of kBatch entries
+// whose first continuation waits for release(), and returns once the writer is waiting there.
+struct HeldUpWriter {
+  static constexpr int kBatch = 20;  // past AuditLog's hand-off threshold
+  std::promise<void> released;
+  std::shared_future<void> released_future = released.get_future().share();
+  std::promise<void> held, batch_done;
+  std::atomic<int> completed{0};  // of the batch's continuations
+  void hold(AuditLog& log) {
+    for (int i = 0; i < kBatch; ++i)
+      log.append_then(test::sample_entry(i), [this, i](bool ok) {
+        EXPECT_TRUE(ok);
+        if (i == 0) {
+          held.set_value();
+          released_future.wait();
+        }
+        if (++completed == kBatch) batch_done.set_value();
+      });
+    log.flush_deferred();
+    held.get_future().wait();
+  }
+  void release() { released.set_value(); }
+};
+
 // Inside an OutputDeferral scope entries only queue; flush_all_deferred() writes them as one
 // batch, and each continuation still runs only once its entry is in the file.
 TEST(AuditLog, DeferredEntriesWaitForTheFlushAndShareOneBatch) {
@@ -145,30 +169,18 @@ TEST(AuditLog, TheDestructorFreesWhatTheWriterThreadHandedBack) {
 TEST(AuditLog, EntriesDeferredWhileTheWriterThreadIsAtWorkWaitForTheFlushAndShareOneBatch) {
   TempDir tmp;
   AuditLog log(test::test_config(tmp.path()));
-  std::promise<void> release, writer_held, first_batch_done;
-  std::shared_future<void> released = release.get_future().share();
-  std::atomic<int> first_completed{0};
   std::vector<std::size_t> lines_seen;  // by the second batch's continuations (writer thread only)
   OutputDeferral defer([] { return true; });
-  for (int i = 0; i < 20; ++i)
-    log.append_then(test::sample_entry(i), [&, i](bool ok) {
-      EXPECT_TRUE(ok);
-      if (i == 0) {
-        writer_held.set_value();
-        released.wait();
-      }
-      if (++first_completed == 20) first_batch_done.set_value();
-    });
-  log.flush_deferred();  // 20 entries: the writer thread's batch, held up by its first continuation
-  writer_held.get_future().wait();
+  HeldUpWriter writer;
+  writer.hold(log);
   for (int i = 0; i < 30; ++i)
     log.append_then(test::sample_entry(100 + i), [&](bool ok) {
       EXPECT_TRUE(ok);
       lines_seen.push_back(test::all_entry_lines(tmp.path()).size());
     });
   EXPECT_EQ(log.held_back(), 30u) << "entries went to the busy writer one by one";
-  release.set_value();
-  first_batch_done.get_future().wait();
+  writer.release();
+  writer.batch_done.get_future().wait();
   EXPECT_EQ(log.held_back(), 30u);
   EXPECT_TRUE(lines_seen.empty()) << "a held entry was written before the flush";
   log.flush_deferred();
@@ -219,22 +231,12 @@ TEST(AuditLog, ASynchronousAppendWritesWhatWasHeldBackFirst) {
 TEST(AuditLog, AFlushFromInsideACallNeverWaitsOnBackPressure) {
   TempDir tmp;
   AuditLog log(test::test_config(tmp.path()));
-  std::promise<void> release, writer_held;
-  std::shared_future<void> released = release.get_future().share();
+  HeldUpWriter writer;
   std::atomic<int> completed{0};
   std::promise<void> filled;
   std::thread reader([&] {
     OutputDeferral defer([] { return true; });
-    for (int i = 0; i < 20; ++i)
-      log.append_then(test::sample_entry(i), [&, i](bool) {
-        if (i == 0) {
-          writer_held.set_value();
-          released.wait();
-        }
-        ++completed;
-      });
-    log.flush_deferred();  // the writer thread takes these and is held up by the first
-    writer_held.get_future().wait();
+    writer.hold(log);
     // Past kMaxQueuedEntries through flushes that go through, then kDeferEntries more held back:
     // the last of those flushes from inside append_then.
     for (std::size_t i = 0; i < AuditLog::kMaxQueuedEntries; ++i)
@@ -245,11 +247,12 @@ TEST(AuditLog, AFlushFromInsideACallNeverWaitsOnBackPressure) {
   });
   auto filled_in_time = filled.get_future().wait_for(std::chrono::seconds(30));
   EXPECT_EQ(filled_in_time, std::future_status::ready) << "append_then waited on back-pressure";
-  EXPECT_EQ(completed.load(), 0);
-  release.set_value();
+  EXPECT_EQ(completed.load() + writer.completed.load(), 0);
+  writer.release();
   reader.join();
   ASSERT_TRUE(log.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(60)));
-  EXPECT_EQ(completed.load(), static_cast<int>(20 + AuditLog::kMaxQueuedEntries + AuditLog::kDeferEntries));
+  EXPECT_EQ(writer.completed.load(), HeldUpWriter::kBatch);
+  EXPECT_EQ(completed.load(), static_cast<int>(AuditLog::kMaxQueuedEntries + AuditLog::kDeferEntries));
 }
 
 // Back-pressure: while the writer thread is held up (here, by a continuation that waits; in
@@ -259,24 +262,11 @@ TEST(AuditLog, AFlushFromInsideACallNeverWaitsOnBackPressure) {
 TEST(AuditLog, TheReaderWaitsWhileTooManyEntriesAreQueuedForAHeldUpWriter) {
   TempDir tmp;
   AuditLog log(test::test_config(tmp.path()));
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> writer_held;
+  HeldUpWriter writer;
   std::atomic<int> completed{0};
   std::thread reader([&] {
     OutputDeferral defer([] { return true; });
-    // The first batch goes to the writer thread, whose first continuation then holds it up.
-    for (int i = 0; i < 20; ++i)
-      log.append_then(test::sample_entry(i), [&, i](bool ok) {
-        EXPECT_TRUE(ok);
-        if (i == 0) {
-          writer_held.set_value();
-          released.wait();
-        }
-        ++completed;
-      });
-    log.flush_deferred();
-    writer_held.get_future().wait();
+    writer.hold(log);  // the first batch goes to the writer thread, which its first continuation holds up
     for (std::size_t i = 0; i < AuditLog::kMaxQueuedEntries; ++i)
       log.append_then(test::sample_entry(100), [&](bool ok) {
         EXPECT_TRUE(ok);
@@ -287,12 +277,13 @@ TEST(AuditLog, TheReaderWaitsWhileTooManyEntriesAreQueuedForAHeldUpWriter) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (log.back_pressure_waits() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   EXPECT_EQ(log.back_pressure_waits(), 1u) << "the reader queued past the bound without waiting";
-  EXPECT_EQ(completed.load(), 0);
-  release.set_value();
+  EXPECT_EQ(completed.load() + writer.completed.load(), 0);
+  writer.release();
   reader.join();
   ASSERT_TRUE(log.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(30)));
-  EXPECT_EQ(completed.load(), static_cast<int>(20 + AuditLog::kMaxQueuedEntries));
-  EXPECT_EQ(test::all_entry_lines(tmp.path()).size(), 20 + AuditLog::kMaxQueuedEntries);
+  EXPECT_EQ(writer.completed.load(), HeldUpWriter::kBatch);
+  EXPECT_EQ(completed.load(), static_cast<int>(AuditLog::kMaxQueuedEntries));
+  EXPECT_EQ(test::all_entry_lines(tmp.path()).size(), HeldUpWriter::kBatch + AuditLog::kMaxQueuedEntries);
 }
 
 }  // namespace

@@ -287,8 +287,8 @@ void AuditLog::flush_all_deferred() {
 
 // A small batch (a client waiting for one response) is written here and now: handing it over
 // would add a thread wake-up to every round trip. A larger one goes to the writer thread, so
-// that hashing and writing it overlap with the reader running the next calls on another core;
-// only the batch crosses threads, as a vector of entries whose responses are already rendered.
+// that hashing, writing and rendering the responses overlap with the reader running the next
+// calls on another core; only the batch crosses threads, and it comes back to be freed.
 void AuditLog::flush_deferred() { flush_held(true); }
 
 void AuditLog::queue_held() {

@@ -27,12 +27,12 @@
 // leaves only after its entry is in the file, but no worker thread sleeps on the writer mutex.
 // The continuations of one batch run together inside the completion scope (set_completion_scope),
 // which lets the protocol layer write all their responses with one write(2). wait_idle() waits
-// until every queued entry is written and its continuation has run (shutdown).
+// until every queued or held-back entry is written and its continuation has run (shutdown).
 // The stdin reader defers its entries (OutputDeferral) and flushes them between reads. A small
 // held-back batch it writes itself; one of kHandOffEntries or more goes to the log's own writer
 // thread, so that hashing and writing overlap with the reader running the next calls. Only the
-// batch crosses threads: the protocol layer hands over responses already rendered, and the
-// writer thread gives the entries and continuations back for the reader to free. The reader
+// batch crosses threads: each entry with a continuation that renders and sends its call's
+// response, and the writer thread gives them back for the reader to free. The reader
 // waits (back-pressure) while kMaxQueuedEntries are queued for a writer that is held up.
 //
 // Lifetime: construct from the parsed config at start-up (nothing touches the disk until

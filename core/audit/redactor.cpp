@@ -110,8 +110,8 @@ Redactor::Redactor(const std::vector<std::string>& keys, const std::vector<std::
         if (p == b.pattern) compiled.triggers = b.triggers;
       if (compiled.triggers.empty()) untriggered_pattern_ = true;
       for (const auto& t : compiled.triggers) {
-        triggers_by_first_[static_cast<unsigned char>(t.front())].push_back(t);
         if (t.size() < 2) throw std::logic_error("a built-in trigger word is shorter than two bytes: " + t);
+        triggers_by_first_[static_cast<unsigned char>(t.front())].push_back(t);
         unsigned pair = static_cast<unsigned char>(t[0]) << 8 | static_cast<unsigned char>(t[1]);
         trigger_pairs_[pair / 64] |= std::uint64_t{1} << (pair % 64);
       }

@@ -135,6 +135,8 @@ class AuditLog {
 
  private:
   struct Pending;
+  // Deletes them: Pending is complete in audit_log.cpp only.
+  static void free_all(const std::vector<Pending*>& entries);
   // Fills the generated fields and redacts: the work each caller does on its own thread.
   void prepare(AuditEntry& e);
   // Redacts and clamps, leaving generated fields to the writer (append_then entries).
@@ -186,6 +188,7 @@ class AuditLog {
   static constexpr std::size_t kHandOffEntries = 16;
   bool start_writer_thread();
   void writer_loop();
+  static thread_local bool on_writer_thread_;  // some AuditLog's writer thread (each log has its own)
   std::thread writer_thread_;
   bool writer_wanted_ = false;    // a batch was handed to it (async_writer_ is set for it)
   bool writer_thread_writing_ = false;  // from the hand-off until its write_queued() returns
